@@ -1,0 +1,50 @@
+# govdoc — two commands do all set-up on a fresh Debian 12 machine:
+#   make demo   converts samples/ into out/
+#   make test   runs the test suite
+# Both create .venv, install the package and the Debian packages the renderers need.
+
+PY       ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+OUT      ?= out
+PYTEST_ARGS ?=
+
+.PHONY: all setup system system-test demo test test-slow test-all hypothesis bench clean
+
+all: test
+
+# --- set-up -----------------------------------------------------------------
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip   # the system pip fails on lxml extras
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+system:
+	@bash scripts/install-system-deps.sh
+
+system-test:
+	@bash scripts/install-system-deps.sh --with-libreoffice
+
+setup: $(STAMP) system
+
+# --- the main job -------------------------------------------------------------
+demo: $(STAMP) system
+	$(BIN)/govdoc convert samples -o $(OUT)
+	@echo "demo: outputs in $(OUT)/, summary in $(OUT)/manifest.json"
+
+# --- tests --------------------------------------------------------------------
+test: $(STAMP) system-test
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+test-slow: $(STAMP) system-test
+	$(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS)
+
+test-all: $(STAMP) system-test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis build *.egg-info
