@@ -61,3 +61,13 @@ def test_xml_safe_strips_control_characters():
     assert canonical.xml_safe("a\x00b\x0bc\ufffed") == "abcd"
     el = canonical.E("p", "x\x01y")
     assert el.text == "xy"
+
+
+def test_the_documented_example_validates():
+    """docs/canonical-xml.md shows a document; it must stay a valid one."""
+    import re
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "canonical-xml.md").read_text(encoding="utf-8")
+    example = re.search(r"```xml\n(.*?)```", text, re.S).group(1).replace("…64 hex…", "a" * 64)
+    assert canonical.validation_errors(canonical.parse(example.encode())) == []
