@@ -161,7 +161,7 @@ def write_manifest(out_root: Path, results: list[DocResult]) -> None:
     for r in results:
         docs.append({"input": r.input, "id": r.id, "status": r.status, "error": r.error,
                      "outputs": r.outputs, "sha256": r.sha256, "input_sha256": r.input_sha256,
-                     "title": r.title, "warnings": r.warnings})
+                     "title": r.title, "meta": r.meta, "warnings": r.warnings})
     write_json_atomic(out_root / MANIFEST_NAME, {"generator": generator_info(), "documents": docs})
 
 

@@ -27,6 +27,9 @@ FORMATS = ("xml", "pdf", "docx")
 OUTPUT_NAMES = {"source": "source.html", "xml": "document.xml",
                 "pdf": "document.pdf", "docx": "document.docx"}
 STAGING = ".staging"
+#: Metadata fields carried into the manifest, the ledger and the catalogue.
+CATALOGUE_FIELDS = ("title", "index-number", "doc-number", "issuer", "publisher",
+                    "written-date", "published-date", "source", "subject", "validity")
 
 #: Bytes of an input page accepted before it is refused unread (hostile input bound).
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -56,6 +59,8 @@ class DocResult:
     sha256: dict[str, str] = field(default_factory=dict)
     input_sha256: str | None = None
     title: str | None = None
+    #: the catalogue fields of the record (索引号, 发文字号, issuer, dates, …)
+    meta: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -136,7 +141,9 @@ def _convert(data: bytes, path: Path, out_root: Path, settings: Settings,
     doc.set("id", result.id)
     canonical.validate(doc)
     xml_bytes = canonical.serialize(doc)
-    result.title = canonical.meta_of(doc).get("title")
+    meta = canonical.meta_of(doc)
+    result.title = meta.get("title")
+    result.meta = {k: v for k, v in meta.items() if k in CATALOGUE_FIELDS}
     resource_dir = path.resolve().parent
 
     staging = out_root / STAGING / f"{result.id}.{os.getpid()}.{uuid.uuid4().hex[:8]}"

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS documents (
     outputs       TEXT NOT NULL,
     sha256        TEXT NOT NULL,
     title         TEXT,
+    meta          TEXT NOT NULL,
     warnings      TEXT NOT NULL,
     seconds       REAL,
     finished_at   TEXT NOT NULL
@@ -64,9 +65,10 @@ class Ledger:
     def record(self, result: DocResult, settings_key: str) -> None:
         """Store a result; committed at once, so a kill loses at most the work in flight."""
         self.db.execute(
-            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (result.input, result.input_sha256, settings_key, result.id, result.status,
              result.error, json.dumps(result.outputs), json.dumps(result.sha256), result.title,
+             json.dumps(result.meta, ensure_ascii=False),
              json.dumps(result.warnings, ensure_ascii=False), result.seconds,
              datetime.now(timezone.utc).isoformat(timespec="seconds")))
         self.db.commit()
@@ -81,8 +83,9 @@ class Ledger:
 
 
 def _result(row: tuple) -> DocResult:
-    (input_, input_sha, _key, id_, status, error, outputs, sha, title, warnings, seconds,
+    (input_, input_sha, _key, id_, status, error, outputs, sha, title, meta, warnings, seconds,
      _at) = row
     return DocResult(input=input_, id=id_, status=status, error=error,
                      outputs=json.loads(outputs), sha256=json.loads(sha), input_sha256=input_sha,
-                     title=title, warnings=json.loads(warnings), seconds=seconds or 0.0)
+                     title=title, meta=json.loads(meta), warnings=json.loads(warnings),
+                     seconds=seconds or 0.0)
