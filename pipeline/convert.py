@@ -8,6 +8,7 @@ result with a one-line reason, so the batch goes on.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -185,10 +186,19 @@ def publish(staging: Path, final: Path) -> None:
     for f in staging.iterdir():  # the data is on disk before the folder is visible
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
-    old = None
-    if final.exists():
+    # Two workers may publish the same id at once (identical pages under two names):
+    # whoever renames last wins, and both folders are complete.
+    for _ in range(10):
+        try:
+            os.replace(staging, final)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
         old = final.parent / STAGING / f"{final.name}.old.{uuid.uuid4().hex[:8]}"
-        os.replace(final, old)
-    os.replace(staging, final)
-    if old is not None:
+        try:
+            os.replace(final, old)
+        except FileNotFoundError:
+            continue
         shutil.rmtree(old, ignore_errors=True)
+    raise OSError(f"could not publish {final.name}: the folder keeps being replaced")
