@@ -60,6 +60,15 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
               metavar="SECONDS", help="A page taking longer is stopped and reported failed.")
 @click.option("--memory-limit", type=click.IntRange(min=256), default=4096, show_default=True,
               metavar="MB", help="Memory one page may use; a page needing more is reported failed.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="Where pages are converted: worker processes on this machine, or a Dask "
+                   "cluster (started on this machine with --jobs workers unless --scheduler "
+                   "is given; needs pip install 'govdoc[dask]').")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
+                   "--executor dask).  Every worker needs govdoc installed, same version, and "
+                   "must see the input and output folders at the same paths.")
 @click.option("--force", is_flag=True, help="Convert every page again, even unchanged ones.")
 @click.option("--retry-failed", is_flag=True,
               help="Try again pages that failed before, even if unchanged.")
@@ -67,8 +76,8 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
 @click.option("--json", "as_json", is_flag=True,
               help="Print a machine-readable summary on standard output (progress goes to stderr).")
 def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: int | None,
-            timeout: float, memory_limit: int, force: bool, retry_failed: bool, quiet: bool,
-            as_json: bool) -> None:
+            timeout: float, memory_limit: int, executor: str, scheduler: str | None,
+            force: bool, retry_failed: bool, quiet: bool, as_json: bool) -> None:
     """Convert portal pages into records: XML, PDF/A and Word.
 
     INPUT is a page file or a folder; folders are searched recursively for *.html,
@@ -94,9 +103,11 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
       govdoc convert scraped/ -o records/
       govdoc convert page1.html page2.shtml -o records/ --formats xml,pdf
       govdoc convert scraped/ -o records/ --jobs 2 --json > summary.json
+      govdoc convert scraped/ -o records/ --scheduler tcp://10.0.0.5:8786
     """
     from .batch import BatchBusy, run_batch
     from .convert import Settings
+    from .executors import ExecutorUnavailable, get_executor
     from .inputs import discover
     from .pool import default_jobs
     from .progress import Progress
@@ -104,14 +115,19 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     pages = discover(list(inputs), exclude=out)
     if not pages:
         raise click.UsageError("no pages found in the inputs given")
+    try:
+        run = get_executor(executor, scheduler)
+    except ExecutorUnavailable as exc:
+        click.echo(f"govdoc: {exc}", err=True)
+        sys.exit(2)
     jobs = jobs or default_jobs()
     progress = Progress(total=len(pages), enabled=not quiet, stream=sys.stderr)
     try:
         with progress:
             report = run_batch(pages, out, Settings(formats=formats), jobs=jobs, timeout=timeout,
                                memory_mb=memory_limit, force=force, retry_failed=retry_failed,
-                               on_result=progress.update)
-    except BatchBusy as exc:
+                               executor=run, on_result=progress.update)
+    except (BatchBusy, ExecutorUnavailable) as exc:
         click.echo(f"govdoc: {exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
