@@ -145,7 +145,7 @@ def render_thumbnail(pdf: Path, pdf_sha256: str = "", width: int = THUMB_WIDTH) 
     try:
         page = doc[0]
         try:
-            scale = width / page.get_width()
+            scale = width / page.get_width() * 0.9999  # pdfium rounds up: 100.0000001 -> 101 px
             bitmap = page.render(scale=scale, grayscale=True)
             image = bitmap.to_pil()
         finally:

@@ -1,0 +1,157 @@
+"""OUT/index.html: self-contained, failures first, hostile titles escaped, thumbnails cached."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from lxml import html as lhtml
+
+from pipeline.catalogue import catalogue_rows
+from pipeline.report import THUMBS, render_thumbnail, report_html, write_report
+from tests.conftest import ROOT, SAMPLES, govdoc
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & 通知'
+GEN = {"name": "govdoc", "version": "0.1.0"}
+NOW = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
+HAS_PDF_RENDERER = (ROOT / "pipeline" / "render" / "pdf.py").exists()
+
+
+def _docs() -> list[dict]:
+    return [
+        {"input": "in/ok.html", "id": "0123456789abcdef", "status": "ok", "error": None,
+         "outputs": {"source": "0123456789abcdef/source.html",
+                     "xml": "0123456789abcdef/document.xml",
+                     "pdf": "0123456789abcdef/document.pdf"},
+         "sha256": {}, "input_sha256": "0" * 64, "title": HOSTILE,
+         "meta": {"index-number": "x/2024-1", "doc-number": "国发〔2024〕1号\"'",
+                  "issuer": "国务院", "written-date": "2024-01-05"}},
+        {"input": "in/<bad>.html", "id": None, "status": "failed",
+         "error": "not an article: <b>anti-bot</b> challenge", "outputs": {}, "sha256": {},
+         "input_sha256": None, "title": None, "meta": {}},
+    ]
+
+
+def _page(thumbs=None) -> str:
+    return report_html(catalogue_rows(_docs()), thumbs or {}, generator=GEN, generated=NOW)
+
+
+def test_hostile_title_and_error_are_escaped():
+    page = _page()
+    assert "<script>" not in page and "<img src=x" not in page and "<b>anti-bot" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    tree = lhtml.fromstring(page)
+    assert not tree.xpath("//script") and not tree.xpath("//*[@onerror]")
+    assert HOSTILE in tree.text_content()
+
+
+def test_failures_come_first():
+    tree = lhtml.fromstring(_page())
+    rows = tree.xpath("//tbody/tr")
+    assert [r.get("class") for r in rows] == ["failed", "ok"]
+    assert "anti-bot" in rows[0].text_content() and "in/<bad>.html" in rows[0].text_content()
+
+
+def test_self_contained_and_links_relative():
+    page = _page({"0123456789abcdef": b"\x89PNG fake"})
+    tree = lhtml.fromstring(page)
+    srcs = tree.xpath("//@src")
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert not tree.xpath("//link|//script|//iframe|//object")
+    for href in tree.xpath("//a/@href"):
+        assert not re.match(r"^[a-z]+:", href) and not href.startswith("/"), href
+    assert "default-src 'none'" in page  # CSP: nothing may be loaded, nothing run
+    links = {a.text: a.get("href") for a in tree.xpath("//td[@class='files']/a")}
+    assert links == {"XML": "0123456789abcdef/document.xml", "PDF": "0123456789abcdef/document.pdf",
+                     "原网页": "0123456789abcdef/source.html"}
+
+
+def _blank_pdf(path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(595, 842)
+    pdf.save(str(path))
+    pdf.close()
+
+
+def test_thumbnail_cached_by_pdf_checksum(tmp_path):
+    """The cache plumbing, on a PDF made here (no renderer needed)."""
+    out = tmp_path
+    docs = _docs()
+    (out / "0123456789abcdef").mkdir()
+    pdf = out / "0123456789abcdef" / "document.pdf"
+    _blank_pdf(pdf)
+    docs[0]["sha256"]["pdf"] = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    write_report(out, docs, GEN)
+    thumb = out / THUMBS / "0123456789abcdef.png"
+    assert thumb.read_bytes().startswith(b"\x89PNG")
+    from PIL import Image
+    with Image.open(thumb) as im:
+        assert im.width == 100
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 1
+
+    stamp = thumb.stat().st_mtime_ns
+    write_report(out, docs, GEN)  # same PDF: not drawn again
+    assert thumb.stat().st_mtime_ns == stamp
+    docs[0]["sha256"]["pdf"] = "f" * 64  # the PDF changed: drawn again
+    write_report(out, docs, GEN)
+    assert thumb.stat().st_mtime_ns != stamp
+    docs[0]["status"] = "failed"  # the record went away: its thumbnail too
+    write_report(out, docs, GEN)
+    assert not thumb.exists()
+
+
+def test_broken_pdf_costs_only_its_thumbnail(tmp_path):
+    docs = _docs()
+    (tmp_path / "0123456789abcdef").mkdir()
+    (tmp_path / "0123456789abcdef" / "document.pdf").write_bytes(b"%PDF-1.7 truncated")
+    docs[0]["sha256"]["pdf"] = "e" * 64
+    write_report(tmp_path, docs, GEN)
+    assert "no PDF" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def _check_links(out: Path) -> lhtml.HtmlElement:
+    tree = lhtml.parse(str(out / "index.html")).getroot()
+    for href in tree.xpath("//a/@href"):
+        assert (out / unquote(href)).is_file(), href
+    return tree
+
+
+def test_convert_writes_index_html(tmp_path):
+    (tmp_path / "in").mkdir()
+    hostile = tmp_path / "in" / "hostile.html"
+    hostile.write_text(f"<html><head><title>{HOSTILE.replace('&', '&amp;').replace('<', '&lt;')}"
+                       "</title></head><body><h1>x</h1><p>正文。</p></body></html>",
+                       encoding="utf-8")
+    (tmp_path / "in" / "empty.html").write_bytes(b"")
+    out = tmp_path / "out"
+    r = govdoc("convert", str(tmp_path / "in"), str(SAMPLES / "a02_govcn_state_council_notice.html"),
+               "-o", str(out), "--formats", "xml", "-q")
+    assert r.returncode == 1
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in page
+    tree = _check_links(out)
+    rows = tree.xpath("//tbody/tr")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert len(rows) == len(manifest["documents"])
+    assert rows[0].get("class") == "failed" and "empty.html" in rows[0].text_content()
+
+
+@pytest.mark.skipif(not HAS_PDF_RENDERER, reason="no PDF renderer on this tree yet")
+def test_convert_with_pdf_embeds_a_thumbnail(tmp_path):
+    out = tmp_path / "out"
+    r = govdoc("convert", str(SAMPLES / "a02_govcn_state_council_notice.html"), "-o", str(out),
+               "--formats", "xml,pdf", "-q")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"][0]
+    assert (out / THUMBS / f"{doc['id']}.png").is_file()
+    tree = _check_links(out)
+    assert tree.xpath("//img[starts-with(@src, 'data:image/png;base64,')]")
+    thumb = render_thumbnail(out / doc["outputs"]["pdf"])
+    assert len(thumb) < 30_000
