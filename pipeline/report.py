@@ -46,7 +46,11 @@ td.thumb img{width:100px;border:1px solid #999;background:#fff}
 .status-failed{color:#b00;font-weight:bold}
 .err{color:#b00}
 .id,.path{font-family:monospace;font-size:.85em;color:#555;word-break:break-all}
-td.files a{display:inline-block;margin-right:.5em}
+td.files a{display:inline-block;margin-right:.5em;white-space:nowrap}
+th.num,td.num{min-width:8em;max-width:13em;word-break:break-all}
+th.org,td.org{min-width:7em}
+th.date,td.date{white-space:nowrap}
+th.status,td.status{min-width:6em;max-width:22em}
 """
 
 
@@ -90,9 +94,10 @@ def report_html(rows: list[Mapping[str, Any]], thumbs: Mapping[str, bytes], *,
         f"<span>{len(rows)} 件 documents</span>"
         f"<span>{len(rows) - failed} 成功 converted</span>"
         f'<span class="{"bad" if failed else ""}">{failed} 失败 failed</span></p>',
-        "<table><thead><tr><th>首页 page 1</th><th>题名 title</th><th>索引号</th>"
-        "<th>发文字号</th><th>发文机关 / 发布机构</th><th>成文日期 / 发布日期</th>"
-        "<th>状态 status</th><th>文件 files</th></tr></thead><tbody>",
+        "<table><thead><tr><th>首页 page 1</th><th>题名 title</th>"
+        '<th class="num">索引号</th><th class="num">发文字号</th>'
+        '<th class="org">发文机关<br>发布机构</th><th class="date">成文日期<br>发布日期</th>'
+        '<th class="status">状态 status</th><th>文件 files</th></tr></thead><tbody>',
     ]
     for r in ordered:
         parts.append(_row_html(r, thumbs.get(r["id"])))
@@ -108,8 +113,8 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
     else:
         img = f'<span class="noimg">{"no PDF" if ok else "—"}</span>'
     title = _e(r["title"]) if r["title"] else "<i>(no title)</i>"
-    orgs = " / ".join(_e(v) for v in dict.fromkeys([r["issuer"], r["publisher"]]) if v)
-    dates = " / ".join(_e(v) for v in (r["written-date"], r["published-date"]) if v)
+    orgs = "<br>".join(_e(v) for v in dict.fromkeys([r["issuer"], r["publisher"]]) if v)
+    dates = "<br>".join(_e(v) for v in (r["written-date"], r["published-date"]) if v)
     status = (f'<span class="status-ok">成功 ok</span>' if ok else
               f'<span class="status-failed">失败 failed</span><br>'
               f'<span class="err">{_e(r["error"])}</span>')
@@ -123,8 +128,10 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
             f'<td class="thumb">{img}</td>'
             f'<td>{title}<br><span class="id">{_e(r["id"])}</span><br>'
             f'<span class="path">{_e(r["source-input"])}</span></td>'
-            f'<td>{_e(r["index-number"])}</td><td>{_e(r["doc-number"])}</td>'
-            f"<td>{orgs}</td><td>{dates}</td><td>{status}</td>"
+            f'<td class="num">{_e(r["index-number"])}</td>'
+            f'<td class="num">{_e(r["doc-number"])}</td>'
+            f'<td class="org">{orgs}</td><td class="date">{dates}</td>'
+            f'<td class="status">{status}</td>'
             f'<td class="files">{" ".join(links)}</td></tr>')
 
 
