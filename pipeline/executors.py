@@ -73,7 +73,7 @@ def run_dask(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
             if scheduler is None:
                 cluster = LocalCluster(
                     n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, silence_logs=logging.ERROR,
+                    dashboard_address=None, silence_logs=logging.CRITICAL,  # outcomes say it
                     memory_limit=f"{memory_mb}MiB" if memory_mb else "auto")
                 client = Client(cluster)
             else:
