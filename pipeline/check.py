@@ -111,21 +111,21 @@ def check_document(out_root: Path, entry: dict) -> DocCheck:
         pdf_path = out_root / outputs["pdf"]
         try:
             result.problems += pdf_problems(pdf_path, xml_bytes)
-            missing = fidelity.missing_characters(body, fidelity.pdf_text(pdf_path))
+            f = fidelity.compare(body, fidelity.pdf_text(pdf_path))
         except Exception as exc:
             result.problems.append(f"PDF: cannot be read ({' '.join(str(exc).split())})"[:300])
         else:
-            if missing:
-                result.problems.append(f"PDF text: {fidelity.describe(missing)}")
+            if not f.ok:
+                result.problems.append(f"PDF text: {f.summary()}")
         result.checked += ["pdf/a", "fonts", "pdf text"]
     if "docx" in outputs and (out_root / outputs["docx"]).is_file():
         try:
-            missing = fidelity.missing_characters(body, fidelity.docx_text(out_root / outputs["docx"]))
+            f = fidelity.compare(body, fidelity.docx_text(out_root / outputs["docx"]))
         except Exception as exc:
             result.problems.append(f"DOCX: cannot be read ({' '.join(str(exc).split())})"[:300])
         else:
-            if missing:
-                result.problems.append(f"DOCX text: {fidelity.describe(missing)}")
+            if not f.ok:
+                result.problems.append(f"DOCX text: {f.summary()}")
         result.checked.append("docx text")
     return result
 
