@@ -50,6 +50,7 @@ class BatchReport:
         return {"inputs": len(self.results), "ok": len(self.results) - len(self.failed),
                 "failed": len(self.failed), "converted": self.converted,
                 "skipped": self.skipped, "seconds": round(self.elapsed, 3),
+                "peak_worker_rss_mb": max((r.peak_rss_mb for r in self.results), default=0.0),
                 "failures": [{"input": r.input, "error": r.error} for r in self.failed]}
 
 

@@ -249,9 +249,40 @@ def verify(folder: Path, as_json: bool) -> None:
     sys.exit(0 if verdict.ok else 1)
 
 
-def run() -> None:  # pragma: no cover - console entry for `python -m pipeline`
-    main()
+@main.command(context_settings=CONTEXT)
+@click.argument("out", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the per-document results as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only documents with problems.")
+def check(out: Path, as_json: bool, quiet: bool) -> None:
+    """Re-verify a finished batch, document by document.
 
+    DIR is a folder `govdoc convert` wrote.  For each document of its manifest:
+    every file is present and matches its SHA-256; the XML validates against the
+    schema; the PDF passes the PDF/A checker, embeds all its fonts and carries the
+    XML; the PDF's text and the Word edition's text hold every character of the
+    XML body.  One line per document, OK or its problems; exit status 1 if any
+    document has a problem.
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    \b
+    Example:
+      govdoc check records/
+    """
+    from .batch import MANIFEST_NAME, read_manifest
+    from .check import check_batch
+
+    if not (out / MANIFEST_NAME).is_file():
+        raise click.UsageError(f"{out}: no {MANIFEST_NAME} here; is it a folder govdoc convert wrote?")
+    results = check_batch(out, read_manifest(out))
+    bad = [r for r in results if not r.ok]
+    if as_json:
+        click.echo(json.dumps([{"input": r.input, "id": r.id, "ok": r.ok, "problems": r.problems,
+                                "checked": r.checked} for r in results], ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            if r.ok and not quiet:
+                click.echo(f"OK      {r.input} ({r.id}): {', '.join(r.checked)}")
+            for p in r.problems:
+                click.echo(f"PROBLEM {r.input} ({r.id}): {p}")
+    click.echo(f"{len(results)} documents checked: {len(results) - len(bad)} ok, {len(bad)} with problems",
+               err=as_json)
+    sys.exit(1 if bad else 0)

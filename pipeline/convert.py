@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import resource
 import shutil
 import time
 import uuid
@@ -64,6 +65,8 @@ class DocResult:
     meta: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: peak resident memory of the process that converted it, in MB
+    peak_rss_mb: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,6 +133,7 @@ def convert_file(path: Path, shown: str, out_root: Path,
     except Exception as exc:  # a bug, not a bad page: still one line, still the batch goes on
         result.error = f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
     result.seconds = round(time.perf_counter() - start, 3)
+    result.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
 
 
