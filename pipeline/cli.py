@@ -184,14 +184,14 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
           --identifier "WS-2024-001"
       govdoc verify transfer-2024-001/
     """
-    from .package import PackageError, make_package
+    from .package import PackageError, PackageUsageError, make_package
 
     try:
         s = make_package(out, bag, organization=organization, description=description,
                          identifier=identifier)
     except PackageError as exc:
         click.echo(f"govdoc: {exc}", err=True)
-        sys.exit(2 if "already exists" in str(exc) or "not a govdoc" in str(exc) else 1)
+        sys.exit(2 if isinstance(exc, PackageUsageError) else 1)
     except KeyboardInterrupt:
         click.echo("govdoc: interrupted; no bag was written", err=True)
         sys.exit(130)
@@ -226,6 +226,9 @@ def verify(folder: Path, as_json: bool) -> None:
       INVALID ...                       the bag itself is malformed
     then a summary line.  Exit status: 0 all intact, 1 something changed, went
     missing or appeared, 2 DIR is neither a bag nor an output folder.
+
+    This is a fixity check: it reads bytes, not documents.  `govdoc check OUT`
+    also validates each record (schema, PDF/A, fonts, text fidelity).
 
     \b
     Examples:

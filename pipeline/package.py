@@ -34,6 +34,10 @@ class PackageError(Exception):
     """The bag cannot be made; the message is one line naming the file and the reason."""
 
 
+class PackageUsageError(PackageError):
+    """The command was wrong (OUT is not an output folder, BAG exists): exit status 2."""
+
+
 @dataclass
 class PackageSummary:
     bag: Path
@@ -104,18 +108,18 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
 
     manifest_file = out_root / MANIFEST_NAME
     if not manifest_file.is_file():
-        raise PackageError(f"{out_root}: not a govdoc output folder (no {MANIFEST_NAME}); "
+        raise PackageUsageError(f"{out_root}: not a govdoc output folder (no {MANIFEST_NAME}); "
                            f"run `govdoc convert` into it first")
     if bag_path.exists() or bag_path.is_symlink():
-        raise PackageError(f"{bag_path}: already exists; give a new folder name for the bag")
+        raise PackageUsageError(f"{bag_path}: already exists; give a new folder name for the bag")
     if not bag_path.parent.is_dir():
-        raise PackageError(f"{bag_path.parent}: no such folder")
+        raise PackageUsageError(f"{bag_path.parent}: no such folder")
     try:
         out_real, bag_real = out_root.resolve(), bag_path.resolve()
     except OSError as exc:
         raise PackageError(f"{bag_path}: {exc.strerror or exc}") from None
     if bag_real.is_relative_to(out_real):
-        raise PackageError(f"{bag_path}: is inside the output folder; put the bag elsewhere")
+        raise PackageUsageError(f"{bag_path}: is inside the output folder; put the bag elsewhere")
 
     try:  # no convert may write into OUT while we copy it
         lock = _locked(out_root)

@@ -91,3 +91,39 @@ def test_dask_missing_scheduler_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(ex, "CONNECT_TIMEOUT", 1)
     with pytest.raises(ex.ExecutorUnavailable, match="cannot use the Dask scheduler"):
         list(run_dask(tasks.echo, [(1,)], jobs=1, scheduler="tcp://127.0.0.1:9"))
+
+
+@pytest.mark.slow
+def test_convert_with_a_real_scheduler_and_workers_on_loopback(tmp_path):
+    """`dask scheduler` + `dask worker` processes, as an operator would start them."""
+    import subprocess
+    import sys
+
+    dask_exe = str(Path(sys.executable).with_name("dask"))
+    sched_file = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask_exe, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(sched_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(300):
+            if sched_file.exists() and sched_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(sched_file.read_text())["address"]
+        procs.append(subprocess.Popen([dask_exe, "worker", address, "--nworkers", "2",
+                                       "--nthreads", "1", "--no-dashboard",
+                                       "--memory-limit", "2GiB"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        local, remote = tmp_path / "local", tmp_path / "remote"
+        r1 = govdoc("convert", str(SAMPLES), "-o", str(local), "--formats", "xml", "-q")
+        r2 = govdoc("convert", str(SAMPLES), "-o", str(remote), "--formats", "xml", "-q",
+                    "--scheduler", address)
+        assert r1.returncode == r2.returncode == 0, r2.stderr
+        assert _manifest(local) == _manifest(remote)
+    finally:
+        for p in reversed(procs):  # workers first, then the scheduler
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()

@@ -174,3 +174,19 @@ def test_package_organization_option(batch, tmp_path):
     info = bagit.Bag(str(tmp_path / "bag")).info
     assert info["Source-Organization"] == "金华市档案馆"
     assert info["External-Identifier"] == "WS-2024-001"
+
+
+def test_a_page_scraped_twice_is_one_record_and_two_rows(tmp_path):
+    page = SAMPLES / "a02_govcn_state_council_notice.html"
+    (tmp_path / "in").mkdir()
+    for name in ("first.html", "second.html"):
+        shutil.copy(page, tmp_path / "in" / name)
+    out, bag = tmp_path / "out", tmp_path / "bag"
+    assert govdoc("convert", str(tmp_path / "in"), "-o", str(out), "--formats", "xml",
+                  "-q").returncode == 0
+    r = govdoc("package", str(out), "-o", str(bag))
+    assert r.returncode == 0, r.stderr
+    assert len([p for p in (bag / "data").iterdir() if p.is_dir()]) == 1
+    rows = json.loads((bag / "data" / "catalogue.json").read_text(encoding="utf-8"))["rows"]
+    assert len(rows) == 2 and rows[0]["id"] == rows[1]["id"]
+    assert bagit.Bag(str(bag)).validate(fast=False)
