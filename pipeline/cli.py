@@ -172,6 +172,7 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
       data/catalogue.json    the same catalogue for scripts
       bag-info.txt           Source-Organization, Bagging-Date, counts, generator
       manifest-sha256.txt    the checksum of every file in data/
+
     Every file is checked against the manifest while it is copied: a record that
     changed since it was converted is refused, not sealed into the bag.
 
@@ -180,7 +181,7 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
     \b
     Examples:
       govdoc package records/ -o transfer-2024-001/
-      govdoc package records/ -o transfer-2024-001/ --organization "澧浦镇人民政府" \
+      govdoc package records/ -o transfer-2024-001/ --organization "澧浦镇人民政府" \\
           --identifier "WS-2024-001"
       govdoc verify transfer-2024-001/
     """
@@ -222,7 +223,7 @@ def verify(folder: Path, as_json: bool) -> None:
     Each problem is one line:
       CHANGED data/<id>/document.pdf    the file's content differs
       MISSING data/<id>/document.xml    the file is listed but not there
-      EXTRA   data/<id>/notes.txt       the file is there but not listed
+      EXTRA data/<id>/notes.txt         the file is there but not listed
       INVALID ...                       the bag itself is malformed
     then a summary line.  Exit status: 0 all intact, 1 something changed, went
     missing or appeared, 2 DIR is neither a bag nor an output folder.
