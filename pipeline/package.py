@@ -125,6 +125,8 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
         lock = _locked(out_root)
     except BatchBusy as exc:
         raise PackageError(str(exc)) from None
+    except OSError:  # read-only media: nobody can be writing there either
+        lock = None
     staging = bag_path.parent / f".{bag_path.name}.govdoc-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     try:
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
@@ -163,7 +165,8 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        lock.close()
+        if lock is not None:
+            lock.close()
     ok = sum(1 for r in rows if r["status"] == "ok")
     return PackageSummary(bag=bag_path, documents=len(rows), ok=ok, failed=len(rows) - ok,
                           files=files + 3, bytes=total, organization=info.get("Source-Organization"))

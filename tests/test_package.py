@@ -190,3 +190,16 @@ def test_a_page_scraped_twice_is_one_record_and_two_rows(tmp_path):
     rows = json.loads((bag / "data" / "catalogue.json").read_text(encoding="utf-8"))["rows"]
     assert len(rows) == 2 and rows[0]["id"] == rows[1]["id"]
     assert bagit.Bag(str(bag)).validate(fast=False)
+
+
+def test_package_from_read_only_media(batch, tmp_path, monkeypatch):
+    """OUT on a read-only disc: the lock cannot be taken, nobody can write there, go on."""
+    import pipeline.batch
+    from pipeline.package import make_package
+
+    def read_only(_out):
+        raise PermissionError(30, "Read-only file system")
+
+    monkeypatch.setattr(pipeline.batch, "_locked", read_only)
+    summary = make_package(batch, tmp_path / "bag")
+    assert summary.failed == 1 and bagit.Bag(str(tmp_path / "bag")).validate(fast=False)
