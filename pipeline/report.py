@@ -115,7 +115,7 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
     title = _e(r["title"]) if r["title"] else "<i>(no title)</i>"
     orgs = "<br>".join(_e(v) for v in dict.fromkeys([r["issuer"], r["publisher"]]) if v)
     dates = "<br>".join(_e(v) for v in (r["written-date"], r["published-date"]) if v)
-    status = (f'<span class="status-ok">成功 ok</span>' if ok else
+    status = ('<span class="status-ok">成功 ok</span>' if ok else
               f'<span class="status-failed">失败 failed</span><br>'
               f'<span class="err">{_e(r["error"])}</span>')
     by_name = {p.rsplit("/", 1)[-1]: p for p in r["outputs"]}
