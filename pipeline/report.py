@@ -142,7 +142,7 @@ def _kind(name: str) -> str:
 # ------------------------------------------------------------------ thumbnails
 
 def render_thumbnail(pdf: Path, pdf_sha256: str = "", width: int = THUMB_WIDTH) -> bytes:
-    """PNG bytes of the PDF's first page, ``width`` pixels wide, greyscale (a few KB).
+    """PNG bytes of the PDF's first page, ``width`` pixels wide, 8 greys (about 2 KB).
 
     ``pdf_sha256`` is stored in the PNG so the cache can tell whether it is stale.
     """
@@ -154,7 +154,7 @@ def render_thumbnail(pdf: Path, pdf_sha256: str = "", width: int = THUMB_WIDTH) 
         try:
             scale = width / page.get_width() * 0.9999  # pdfium rounds up: 100.0000001 -> 101 px
             bitmap = page.render(scale=scale, grayscale=True)
-            image = bitmap.to_pil()
+            image = bitmap.to_pil().quantize(8)  # 8 greys: -40 % bytes, same look at 100 px
         finally:
             page.close()
     finally:
