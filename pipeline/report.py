@@ -26,6 +26,7 @@ REPORT_NAME = "index.html"
 THUMBS = ".thumbs"
 THUMB_WIDTH = 100  # px
 _THUMB_KEY = "govdoc-pdf-sha256"  # PNG text chunk naming the PDF a thumbnail shows
+_THUMB_STYLE = f"w{THUMB_WIDTH}-grey8"  # part of the cache key: a new style redraws all
 
 _LINKS = (("xml", "XML"), ("pdf", "PDF"), ("docx", "Word"), ("source", "原网页"))
 
@@ -144,7 +145,8 @@ def _kind(name: str) -> str:
 def render_thumbnail(pdf: Path, pdf_sha256: str = "", width: int = THUMB_WIDTH) -> bytes:
     """PNG bytes of the PDF's first page, ``width`` pixels wide, 8 greys (about 2 KB).
 
-    ``pdf_sha256`` is stored in the PNG so the cache can tell whether it is stale.
+    ``pdf_sha256`` (the cache key) is stored in the PNG so the cache can tell whether
+    it is stale.
     """
     import pypdfium2 as pdfium
 
@@ -186,12 +188,13 @@ def cached_thumbnail(out_root: Path, doc_id: str, pdf_sha256: str) -> bytes | No
     cache = out_root / THUMBS / f"{doc_id}.png"
     try:
         with Image.open(cache) as im:
-            if im.text.get(_THUMB_KEY) == pdf_sha256:
+            if im.text.get(_THUMB_KEY) == f"{pdf_sha256} {_THUMB_STYLE}":
                 return cache.read_bytes()
     except (OSError, SyntaxError, ValueError):
         pass  # no cache yet, or unreadable: draw again
     try:
-        png = render_thumbnail(out_root / doc_id / OUTPUT_NAMES["pdf"], pdf_sha256)
+        png = render_thumbnail(out_root / doc_id / OUTPUT_NAMES["pdf"],
+                               f"{pdf_sha256} {_THUMB_STYLE}")
     except Exception:  # a broken PDF costs its thumbnail, nothing more
         return None
     cache.parent.mkdir(exist_ok=True)
