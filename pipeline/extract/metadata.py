@@ -24,8 +24,9 @@ from .lexicon import clean_value, is_placeholder, lexicon, norm_label, squash
 from .html import ElementSet
 from .selectors import select
 
-LABEL_TAGS = frozenset({"td", "th", "dt", "span", "label", "b", "strong", "font", "em", "i", "li",
-                        "div", "p", "h4", "h5", "h6", "dd"})
+#: Elements that can hold a label whose value follows them.  (li / p hold "label：value"
+#: inside themselves and are read as labelled text instead.)
+LABEL_TAGS = frozenset({"td", "th", "dt", "span", "label", "b", "strong", "font", "em", "i", "div"})
 BLOCK_TAGS = frozenset({"div", "p", "li", "ul", "ol", "dl", "dt", "dd", "table", "tbody", "thead",
                         "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
                         "header", "footer", "form", "blockquote", "center", "pre", "address", "main",
@@ -106,6 +107,9 @@ def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]
         if nxt is not None and nxt.tag in ("td", "th"):
             return nxt, short_text(nxt, 400)
         return None, None
+    if el.tag == "div":
+        nxt = _next_element(el)
+        return (nxt, short_text(nxt, 400)) if nxt is not None else (None, None)
     if el.tag == "dt":
         nxt = _next_element(el)
         if nxt is not None and nxt.tag == "dd":
@@ -160,7 +164,10 @@ def _pairs(root: etree._Element, container: etree._Element | None, found: list[F
         if not n or n not in lex.label_field:
             continue
         fld = lex.label_field[n]
-        if el.tag in ("td", "th", "dt"):
+        if el.tag == "div" and (_has_block_child(el) or (_next_element(el) is None)
+                                or _next_element(el).tag != "div"):
+            continue
+        if el.tag in ("td", "th", "dt", "div"):
             value_el, value = _value_after(el)
         else:
             value_el, value = _value_after(el)
@@ -194,7 +201,7 @@ def _split_labelled(text: str, rx: re.Pattern[str]) -> list[tuple[str, str]]:
     out = []
     for i, m in enumerate(hits):
         end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
-        out.append((m.group(1), text[m.end():end]))
+        out.append((m.group(1), text[m.end():end].strip(" \t\u3000|｜【[（(")))
     return out
 
 
