@@ -323,8 +323,23 @@ def _pick(found: list[Found]) -> dict[str, Found]:
     return best
 
 
+def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found]) -> None:
+    """A publish date a profile knows to sit unlabelled in an element (gov.cn
+    div.pages-date, Shanghai small.PBtime); ranked with the info line."""
+    for sel in selectors:
+        for el in select(root, sel):
+            t = short_text(el, 200)
+            if not t:
+                continue
+            own = (el.text or "").strip() or t
+            d = find_date(own)
+            if d is not None:
+                found.append(Found("published-date", "", d.shown, RANK_INFO, 15_000))
+                return
+
+
 def read_metadata(root: etree._Element, container: etree._Element | None,
-                  title_selectors: tuple[str, ...]) -> PageMeta:
+                  title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = ()) -> PageMeta:
     pm = PageMeta()
     found: list[Found] = []
     blocks: dict[int, list] = {}
@@ -335,6 +350,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     found = [f for f in found if not getattr(f, "inside", False) or
              (f.block is not None and id(f.block) in block_ids)]
     _runon(root, container, found, pm.info_lines)
+    _unlabelled_dates(root, date_selectors, found)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
     best = _pick(found)

@@ -30,6 +30,7 @@ class Profile:
     meta_blocks: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()
     title: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()          # elements holding the unlabelled publish date
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,9 @@ def catalogue() -> Catalogue:
             meta_blocks=_tuple(p.get("meta_blocks")),
             attachments=_tuple(p.get("attachments")),
             title=_tuple(p.get("title")),
+            dates=_tuple(p.get("dates")),
         )
-        for sel in prof.requires + prof.containers + prof.meta_blocks + prof.attachments:
+        for sel in prof.requires + prof.containers + prof.meta_blocks + prof.attachments + prof.dates:
             compile_selector(sel)
         for sel in prof.title:
             if not sel.startswith("meta:"):

@@ -81,8 +81,7 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
             break
         t = squash(b.text)
         nxt = squash(blocks[start + 1].text) if start + 1 < len(blocks) else ""
-        if _is_chrome_line(b.text) or _is_info_line(b.text) or (stitle and t == stitle) \
-                or (sdoc and t == sdoc) or (start < 3 and _DOCNO.match(t) and b.align == "center"):
+        if _is_chrome_line(b.text) or _is_info_line(b.text) or (stitle and t == stitle) or (sdoc and t == sdoc):
             trimmed.head.append(b.text)
             start += 1
         elif stitle and nxt and len(t) >= 4 and t + nxt == stitle:  # a title wrapped over two lines
@@ -236,6 +235,8 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
 
 def _finish(b: Block) -> etree._Element:
     el = b.el
+    if b.kind == "p" and _DOCNO.match(squash(b.text)) and el.get("role") is None:
+        el.set("role", "doc-number")
     if b.kind == "p":
         if b.indent:
             el.set("indent", str(b.indent))
