@@ -194,6 +194,9 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
             break
     prof, markers, container, _sel = choose_container(root, dec.text, url)
     if container is None:
+        if any("deeper than 256" in w for w in warnings):
+            raise NotAnArticle("no article text found: the page nests elements deeper than 256 levels "
+                               "and nothing readable remains above that depth")
         raise NotAnArticle("no article text found: the page holds only navigation and page chrome")
     g = catalogue().generic
     title_sel = prof.title if prof else g.title
