@@ -26,6 +26,7 @@ from typing import Any, Mapping
 
 from .catalogue import CATALOGUE_CSV, CATALOGUE_JSON, catalogue_csv, catalogue_json, \
     catalogue_rows, most_common_organization
+from .verify import recorded_checksums
 
 MANIFEST_NAME = "manifest.json"
 
@@ -74,8 +75,12 @@ def bag_info(rows: list[Mapping[str, Any]], generator: Mapping[str, str], *,
     return info
 
 
-def _copy_checked(src: Path, dst: Path, expected: str | None) -> int:
-    """Copy ``src`` to a new file ``dst`` (never a link) and check its sha256 on the way."""
+def _copy_checked(src: Path, dst: Path, expected: set[str]) -> int:
+    """Copy ``src`` to a new file ``dst`` (never a link) and check its sha256 on the way.
+
+    ``expected``: the checksums the manifest records for this path (see
+    ``verify.recorded_checksums``); empty means none was recorded.
+    """
     h = hashlib.sha256()
     size = 0
     try:
@@ -87,7 +92,7 @@ def _copy_checked(src: Path, dst: Path, expected: str | None) -> int:
     except FileNotFoundError:
         raise PackageError(f"{src}: missing (listed in the manifest); "
                            f"run `govdoc verify` on the output folder") from None
-    if expected and h.hexdigest() != expected:
+    if expected and h.hexdigest() not in expected:
         raise PackageError(f"{src}: differs from its checksum in the manifest; "
                            f"run `govdoc verify` on the output folder")
     shutil.copystat(src, dst)
@@ -134,6 +139,7 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
         rows = catalogue_rows(docs)
         generator = generator_info()
         staging.mkdir()
+        recorded = recorded_checksums(docs)
         files = total = 0
         copied: set[str] = set()
         for d in docs:
@@ -141,12 +147,11 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
                 continue  # failed pages have no folder; a page scraped twice is one record
             copied.add(d["id"])
             (staging / d["id"]).mkdir()
-            for kind, rel in d.get("outputs", {}).items():
+            for rel in d.get("outputs", {}).values():
                 rel_path = Path(rel)
                 if rel_path.is_absolute() or ".." in rel_path.parts or rel_path.parts[0] != d["id"]:
                     raise PackageError(f"{manifest_file}: unsafe output path {rel!r}")
-                total += _copy_checked(out_root / rel_path, staging / rel_path,
-                                       d.get("sha256", {}).get(kind))
+                total += _copy_checked(out_root / rel_path, staging / rel_path, recorded[rel])
                 files += 1
         shutil.copy2(manifest_file, staging / MANIFEST_NAME)
         (staging / CATALOGUE_CSV).write_bytes(catalogue_csv(rows))

@@ -182,8 +182,8 @@ def test_a_page_scraped_twice_is_one_record_and_two_rows(tmp_path):
     for name in ("first.html", "second.html"):
         shutil.copy(page, tmp_path / "in" / name)
     out, bag = tmp_path / "out", tmp_path / "bag"
-    assert govdoc("convert", str(tmp_path / "in"), "-o", str(out), "--formats", "xml",
-                  "-q").returncode == 0
+    r = govdoc("convert", str(tmp_path / "in"), "-o", str(out), "--formats", "xml", "-q")
+    assert r.returncode == 0, r.stderr
     r = govdoc("package", str(out), "-o", str(bag))
     assert r.returncode == 0, r.stderr
     assert len([p for p in (bag / "data").iterdir() if p.is_dir()]) == 1

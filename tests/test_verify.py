@@ -109,3 +109,19 @@ def test_output_folder_checked_against_its_manifest(out):
 def test_neither_bag_nor_output_exits_2(tmp_path):
     r = govdoc("verify", str(tmp_path))
     assert r.returncode == 2 and r.stderr.startswith("govdoc: ")
+
+
+def test_a_page_scraped_twice_verifies_whichever_conversion_is_on_disk(tmp_path):
+    """Two manifest entries, one folder: the file matches one of the recorded checksums."""
+    page = SAMPLES / "a02_govcn_state_council_notice.html"
+    for name in ("first.html", "second.html"):
+        shutil.copy(page, tmp_path / name)
+    out = tmp_path / "out"
+    r = govdoc("convert", str(tmp_path / "first.html"), str(tmp_path / "second.html"),
+               "-o", str(out), "--formats", "xml", "-q")
+    assert r.returncode == 0, r.stderr
+    r = govdoc("verify", str(out))
+    assert r.returncode == 0, r.stdout
+    _flip_one_byte(_a_record_file(out))
+    r = govdoc("verify", str(out))
+    assert r.returncode == 1 and "CHANGED" in r.stdout
