@@ -124,23 +124,31 @@ def _check_links(out: Path) -> lhtml.HtmlElement:
 
 
 def test_convert_writes_index_html(tmp_path):
+    """A real article whose title carries markup, plus an empty page."""
+    import html
+
     (tmp_path / "in").mkdir()
-    hostile = tmp_path / "in" / "hostile.html"
-    hostile.write_text(f"<html><head><title>{HOSTILE.replace('&', '&amp;').replace('<', '&lt;')}"
-                       "</title></head><body><h1>x</h1><p>正文。</p></body></html>",
-                       encoding="utf-8")
+    sample = (SAMPLES / "a02_govcn_state_council_notice.html").read_text(encoding="utf-8")
+    title = "国务院关于加强城市地下管线安全运行管理的通知"
+    assert title in sample
+    (tmp_path / "in" / "hostile.html").write_text(
+        sample.replace(title, html.escape('<script>alert("x")</script>' + title)),
+        encoding="utf-8")
     (tmp_path / "in" / "empty.html").write_bytes(b"")
     out = tmp_path / "out"
-    r = govdoc("convert", str(tmp_path / "in"), str(SAMPLES / "a02_govcn_state_council_notice.html"),
-               "-o", str(out), "--formats", "xml", "-q")
+    r = govdoc("convert", str(tmp_path / "in"), "-o", str(out), "--formats", "xml", "-q")
     assert r.returncode == 1
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    ok = [d for d in manifest["documents"] if d["status"] == "ok"]
+    assert ok and "<script>" in ok[0]["title"], "the extractor kept the markup as text"
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in page
     tree = _check_links(out)
+    assert not tree.xpath("//script")
     rows = tree.xpath("//tbody/tr")
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert len(rows) == len(manifest["documents"])
     assert rows[0].get("class") == "failed" and "empty.html" in rows[0].text_content()
+    assert '<script>alert("x")</script>' in rows[1].text_content()
 
 
 @pytest.mark.skipif(not HAS_PDF_RENDERER, reason="no PDF renderer on this tree yet")
