@@ -29,6 +29,9 @@ from .catalogue import CATALOGUE_CSV, CATALOGUE_JSON, catalogue_csv, catalogue_j
 from .verify import recorded_checksums
 
 MANIFEST_NAME = "manifest.json"
+#: How External-Description names each kind of file a record folder may hold.
+_EDITIONS = (("document.xml", "canonical XML"), ("document.pdf", "PDF/A"),
+             ("document.docx", "Word"), ("source.html", "original page"))
 
 
 class PackageError(Exception):
@@ -61,11 +64,12 @@ def bag_info(rows: list[Mapping[str, Any]], generator: Mapping[str, str], *,
     if org:
         info["Source-Organization"] = org
     info["Bagging-Date"] = (today or date.today()).isoformat()
+    names = {p.rsplit("/", 1)[-1] for r in rows for p in r["outputs"]}
+    editions = ", ".join(label for file, label in _EDITIONS if file in names) or "no files"
     info["External-Description"] = description or (
         f"{len(rows)} government portal pages converted by "
         f"{generator.get('name', 'govdoc')} {generator.get('version', '')}: {ok} records "
-        f"(canonical XML, PDF/A, Word, original page), {failed} failed; "
-        f"see data/{CATALOGUE_CSV} and data/{MANIFEST_NAME}")
+        f"({editions}), {failed} failed; see data/{CATALOGUE_CSV} and data/{MANIFEST_NAME}")
     if identifier:
         info["External-Identifier"] = identifier
     info["Document-Count"] = str(len(rows))

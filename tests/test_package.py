@@ -64,6 +64,7 @@ def test_organization_defaults_to_the_most_common_publisher_or_issuer():
     assert info["Source-Organization"] == "国务院"
     assert info["Document-Count"] == "3" and info["Failed-Count"] == "1"
     assert info["Generator"] == "govdoc 9.9"
+    assert "(canonical XML, original page), 1 failed" in info["External-Description"]
     assert bag_info(rows, {}, organization="某市档案馆", description="x")["Source-Organization"] \
         == "某市档案馆"
 
