@@ -93,6 +93,8 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     <id> is the first 16 hex digits of the SHA-256 of the page's bytes: the same
     page always gets the same id.  OUT/manifest.json lists every page with its
     status, its error if any, its output files and their SHA-256 checksums.
+    OUT/index.html shows the batch at a glance (failures first, a picture of
+    each PDF's first page) and OUT/catalogue.csv lists every page for Excel.
 
     A page that cannot be converted is reported in one line and the batch goes
     on; the exit status is then 1.  Running the same command again skips pages
