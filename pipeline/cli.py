@@ -7,6 +7,7 @@ and in the manifest), 2 the command itself was wrong (unknown option, no input).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -122,11 +123,17 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     except ExecutorUnavailable as exc:
         click.echo(f"govdoc: {exc}", err=True)
         sys.exit(2)
+    if executor == "dask" or scheduler:
+        # workers elsewhere have another working folder: give them absolute paths
+        pages = [dataclasses.replace(p, path=p.path.absolute()) for p in pages]
+        out_root = out.absolute()
+    else:
+        out_root = out
     jobs = jobs or default_jobs()
     progress = Progress(total=len(pages), enabled=not quiet, stream=sys.stderr)
     try:
         with progress:
-            report = run_batch(pages, out, Settings(formats=formats), jobs=jobs, timeout=timeout,
+            report = run_batch(pages, out_root, Settings(formats=formats), jobs=jobs, timeout=timeout,
                                memory_mb=memory_limit, force=force, retry_failed=retry_failed,
                                executor=run, on_result=progress.update)
     except (BatchBusy, ExecutorUnavailable) as exc:

@@ -96,6 +96,7 @@ def test_dask_missing_scheduler_is_one_line(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_convert_with_a_real_scheduler_and_workers_on_loopback(tmp_path):
     """`dask scheduler` + `dask worker` processes, as an operator would start them."""
+    import shutil
     import subprocess
     import sys
 
@@ -110,14 +111,16 @@ def test_convert_with_a_real_scheduler_and_workers_on_loopback(tmp_path):
                 break
             time.sleep(0.1)
         address = json.loads(sched_file.read_text())["address"]
+        # workers in another working folder than the command: paths must travel absolute
         procs.append(subprocess.Popen([dask_exe, "worker", address, "--nworkers", "2",
                                        "--nthreads", "1", "--no-dashboard",
-                                       "--memory-limit", "2GiB"],
+                                       "--memory-limit", "2GiB"], cwd="/",
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        shutil.copytree(SAMPLES, tmp_path / "in")
         local, remote = tmp_path / "local", tmp_path / "remote"
-        r1 = govdoc("convert", str(SAMPLES), "-o", str(local), "--formats", "xml", "-q")
-        r2 = govdoc("convert", str(SAMPLES), "-o", str(remote), "--formats", "xml", "-q",
-                    "--scheduler", address)
+        r1 = govdoc("convert", "in", "-o", "local", "--formats", "xml", "-q", cwd=tmp_path)
+        r2 = govdoc("convert", "in", "-o", "remote", "--formats", "xml", "-q",
+                    "--scheduler", address, cwd=tmp_path)
         assert r1.returncode == r2.returncode == 0, r2.stderr
         assert _manifest(local) == _manifest(remote)
     finally:
