@@ -210,10 +210,14 @@ def _has_block_child(el: etree._Element) -> bool:
 
 
 def _runon(root: etree._Element, container: etree._Element | None, found: list[Found],
-           info_lines: list[etree._Element]) -> None:
-    """Labelled text outside the body: info lines and run-on label blocks."""
+           info_lines: list[etree._Element], meta_blocks: list[etree._Element]) -> None:
+    """Labelled text outside the body and outside the label/value blocks already read:
+    info lines and run-on label blocks."""
     lex = lexicon()
     skip = ElementSet(container.iter() if container is not None else ())
+    for b in meta_blocks:
+        for e in b.iter():
+            skip.add(e)
     order = 10_000
     done_text: set[str] = set()
     for el in root.iter():
@@ -349,7 +353,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     block_ids = {id(b) for b in pm.blocks}
     found = [f for f in found if not getattr(f, "inside", False) or
              (f.block is not None and id(f.block) in block_ids)]
-    _runon(root, container, found, pm.info_lines)
+    _runon(root, container, found, pm.info_lines, pm.blocks)
     _unlabelled_dates(root, date_selectors, found)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
@@ -406,5 +410,12 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
         if f.field == "" and f.value and f.rank <= RANK_INFO and f.label not in seen_extra:
             seen_extra.add(f.label)
             pm.extra.append((f.label, f.value))
-    pm.found = found
+    seen_f: set[tuple] = set()
+    pm.found = []
+    for f in found:
+        key = (f.field, f.label, f.value, f.rank)
+        if key in seen_f and not f.chosen:
+            continue
+        seen_f.add(key)
+        pm.found.append(f)
     return pm

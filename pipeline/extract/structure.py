@@ -27,6 +27,7 @@ _SENTENCE_END = re.compile(r"[。；;！？!?]")
 _NOTE = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]|^[（(]\s*(联系人|联系电话)[:：]")
 _ORG_SUFFIX = re.compile(r"(局|政府|办公室|办公厅|委员会|厅|部|院|中心|公司|委|会|办|所|队|站|处|科|镇|街道|乡|村|"
                          r"集团|银行|大学|学院|学校|医院|协会|联合会|管委会|小组|指挥部|署|室|馆|社|台)$")
+_ATTACH_ITEM = re.compile(r"^\d{1,2}\s*[.．、]")
 _DOCNO = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{1,12}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*\d+\s*号$")
 
 
@@ -161,7 +162,7 @@ def numbering_level(text: str) -> int | None:
     return None
 
 
-def level_of(b: Block, prev: Block | None = None) -> int | None:
+def level_of(b: Block) -> int | None:
     """Heading level of a standalone numbered line, else None."""
     if b.kind != "p":
         return None
@@ -183,21 +184,23 @@ def level_of(b: Block, prev: Block | None = None) -> int | None:
         return None
     if m and b.bold < 0.5 and b.hfont < 0.5:  # "一、明确年度目标。" alone, plain: a list item
         return None
-    # continuation lines of an attachment list ("附件：1.xxx" / "2.xxx")
-    if prev is not None and level == 3 and prev.kind == "p" and (
-            squash(prev.text).startswith("附件") or getattr(prev, "_attach_list", False)):
-        b._attach_list = True  # type: ignore[attr-defined]
-        return None
     return level
 
 
 def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: list[Block]) -> etree._Element:
     body = E("body")
     levels: list[int | None] = []
-    prev = None
+    attach_list = False
     for b in blocks:
-        levels.append(level_of(b, prev))
-        prev = b
+        t = squash(b.text)
+        # "附件：1.xxx" and its continuation lines "2.xxx" are a list, not headings
+        if b.kind == "p" and t.startswith("附件"):
+            attach_list = True
+        elif attach_list and b.kind == "p" and _ATTACH_ITEM.match(t):
+            pass
+        else:
+            attach_list = False
+        levels.append(None if attach_list else level_of(b))
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
     stack: list[tuple[int, etree._Element]] = [(0, body)]
