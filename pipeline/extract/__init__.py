@@ -26,7 +26,7 @@ from .html import ElementSet, clean, parse, text_of
 from .lexicon import lexicon, squash
 from .metadata import PageMeta, read_metadata
 from .profiles import Profile, catalogue, evidence
-from .selectors import select
+from .selectors import may_match, select
 from .structure import Closing, Trimmed, build_body, find_closing, has_content, trim
 
 __all__ = ["extract", "analyse", "Analysis"]
@@ -130,17 +130,22 @@ def choose_container(root: etree._Element, raw: str, url: str | None
                      ) -> tuple[Profile | None, list[str], etree._Element | None, str | None]:
     """The first profile that recognises the page and finds its container; else generic."""
     cat = catalogue()
+    low = raw.lower()
     for prof in cat.profiles:
-        ev = evidence(prof, raw, url, root)
+        ev = evidence(prof, raw, url, root, low)
         if ev is None:
             continue
         for sel in prof.containers:
+            if not may_match(sel, raw, low):
+                continue
             el = _best_of(select(root, sel))
             if el is not None:
                 return prof, ev + [f"container {sel!r}"], el, sel
     g = cat.generic
     cands: dict[int, etree._Element] = {}
     for sel in g.candidates:
+        if not may_match(sel, raw, low):
+            continue
         for el in select(root, sel):
             cands.setdefault(id(el), el)
     # parents of paragraphs, as in readability

@@ -63,8 +63,15 @@ class _Ctx:
     hfont: bool
 
 
+_PLAIN_BOLD = frozenset({"b", "strong", "h1", "h2", "h3", "h4", "h5", "h6", "center"})
+
+
 def _style_props(el: etree._Element, parent: _Ctx | None) -> _Ctx:
     style = el.get("style") or ""
+    if not style and parent is not None and el.tag not in _PLAIN_BOLD and el.get("align") is None \
+            and el.get("face") is None:
+        # the common case: nothing of its own, everything inherited
+        return _Ctx(el.tag, parent.align, None, parent.bold, parent.hfont)
     align = None
     a = (el.get("align") or "").lower()
     if a in ("left", "center", "right", "middle"):
