@@ -180,3 +180,32 @@ def test_title_suffix_is_stripped_from_the_title_element():
                           head='<meta name="SiteName" content="某某市人民政府"><meta name="ColumnName" content="通知公告">'),
                   name="t.html")
     assert doc.find(f"{Q}meta/{Q}title").text == "测试通知"
+
+
+def test_numbered_name_list_is_not_headings():
+    doc = extract(article(f"<p>{LONG}</p><p>1.张三</p><p>2.李四</p><p>3.王五</p><p>{LONG}</p>"), name="l.html")
+    assert not [b for b in blocks(doc) if b[0] == "heading"]
+
+
+def test_info_line_inside_the_container_is_read_and_dropped():
+    doc = extract(article(f"<p>发布时间：2024-05-06 09:00　来源：市发展改革委　浏览次数：</p><p>{LONG}</p>"), name="i.html")
+    m = doc.find(Q + "meta")
+    assert m.find(Q + "published-date").text == "2024-05-06" and m.find(Q + "source").text == "市发展改革委"
+    assert "浏览次数" not in "".join(doc.find(Q + "body").itertext())
+
+
+def test_tail_navigation_lines_are_trimmed():
+    doc = extract(article(f"<p>{LONG}</p><p>上一篇：关于做好2023年度相关工作的通知的补充说明</p>"
+                          "<p>下一篇：某某市召开2024年度全市经济工作会议并部署相关任务</p>"), name="n.html")
+    assert "上一篇" not in "".join(doc.find(Q + "body").itertext())
+
+
+def test_nested_layout_table_is_unwrapped_and_data_table_kept():
+    doc = extract(article('<table><tr><td>'
+                          f'<p>{LONG}</p><table border="1"><tr><td>项目</td><td>金额</td></tr>'
+                          '<tr><td>甲</td><td>10</td></tr></table><p>这是表格后面的一段正文内容，需要保留。</p>'
+                          '</td></tr></table>'), name="t.html")
+    tables = doc.findall(f".//{Q}table")
+    assert len(tables) == 1 and len(tables[0].findall(Q + "row")) == 2
+    text = "".join(doc.find(Q + "body").itertext())
+    assert LONG in text and "这是表格后面的一段正文内容" in text

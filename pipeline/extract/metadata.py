@@ -215,13 +215,30 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
     info lines and run-on label blocks."""
     lex = lexicon()
     skip = ElementSet(container.iter() if container is not None else ())
+    # an info line can sit inside the container, above the text: look at its first lines
+    head_lines = ElementSet()
+    if container is not None:
+        n = 0
+        for el in container.iter():
+            if not isinstance(el.tag, str) or el is container or _has_block_child(el):
+                continue
+            t = short_text(el, 400)
+            if t is None or not t.strip():
+                continue
+            head_lines.add(el)
+            n += 1
+            if n >= 6:
+                break
     for b in meta_blocks:
         for e in b.iter():
             skip.add(e)
     order = 10_000
     done_text: set[str] = set()
     for el in root.iter():
-        if not isinstance(el.tag, str) or el in skip or el.tag in ("html", "body", "head", "title", "meta"):
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta"):
+            continue
+        inside = el in skip
+        if inside and el not in head_lines:
             continue
         raw = short_text(el, 400)
         if raw is None or _has_block_child(el):
@@ -233,6 +250,8 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
         info_hits = list(lex.info_re.finditer(stripped))
         is_info = bool(info_hits) and info_hits[0].start() == 0 and len(stripped) <= lex.info_max
         run_hits = list(lex.runon_re.finditer(stripped))
+        if inside and not is_info:
+            continue
         if is_info:
             if stripped in done_text:
                 continue

@@ -187,6 +187,24 @@ def level_of(b: Block) -> int | None:
     return level
 
 
+def _demote_lists(blocks: list[Block], levels: list[int | None]) -> None:
+    """Consecutive numbered lines of one level with nothing between them, none set
+    bold or in a heading face, are a list (名单, 附件 items), not headings."""
+    i = 0
+    while i < len(levels):
+        lv = levels[i]
+        if not lv:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(levels) and levels[j + 1] == lv:
+            j += 1
+        if j > i and all(blocks[k].bold < 0.5 and blocks[k].hfont < 0.5 for k in range(i, j + 1)):
+            for k in range(i, j + 1):
+                levels[k] = None
+        i = j + 1
+
+
 def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: list[Block]) -> etree._Element:
     body = E("body")
     levels: list[int | None] = []
@@ -201,6 +219,7 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
         else:
             attach_list = False
         levels.append(None if attach_list else level_of(b))
+    _demote_lists(blocks, levels)
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
     stack: list[tuple[int, etree._Element]] = [(0, body)]
