@@ -51,7 +51,8 @@ class Lexicon:
     info_labels: tuple[str, ...]
     info_re: re.Pattern[str]             # an info-line label followed by a colon
     info_max: int
-    runon_re: re.Pattern[str]            # any known label (spaces allowed inside) + colon
+    runon_re: re.Pattern[str]            # any strong label (spaces allowed inside) + colon
+    split_re: re.Pattern[str]            # any label at all + colon: where labelled text splits
     anti_bot_phrases: tuple[str, ...]
     anti_bot_re: tuple[re.Pattern[str], ...]
     attach_ext_re: re.Pattern[str]
@@ -88,6 +89,8 @@ def lexicon() -> Lexicon:
     info = data["info_line"]
     info_labels = tuple(sorted(info["labels"], key=len, reverse=True))
     info_re = re.compile("(" + "|".join(_spaced(k) for k in info_labels) + f")[{SPACE_CHARS}]*[:：]")
+    every = sorted(set(label_field) | {norm_label(x) for x in info_labels}, key=len, reverse=True)
+    split_re = re.compile("(" + "|".join(_spaced(k) for k in every) + f")[{SPACE_CHARS}]*[:：]")
     chrome = data["chrome"]
     phrases = tuple(chrome["phrases"])
     ext = data["attachments"]["extensions"]
@@ -106,6 +109,7 @@ def lexicon() -> Lexicon:
         info_re=info_re,
         info_max=int(info["max_chars"]),
         runon_re=runon_re,
+        split_re=split_re,
         anti_bot_phrases=tuple(data["anti_bot"]["phrases"]),
         anti_bot_re=tuple(re.compile(x, re.I) for x in data["anti_bot"]["regex"]),
         attach_ext_re=re.compile(r"\.(" + "|".join(ext) + r")(?:$|[?#&\s)）】\]])", re.I),

@@ -257,7 +257,7 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
                 continue
             done_text.add(stripped)
             info_lines.append(el)
-            for label, value in _split_labelled(stripped, lex.info_re):
+            for label, value in _split_labelled(stripped, lex.split_re):
                 n = norm_label(label)
                 fld = lex.label_field.get(n)
                 if fld is None or fld == "-":
@@ -269,7 +269,7 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
             if stripped in done_text:
                 continue
             done_text.add(stripped)
-            for label, value in _split_labelled(stripped, lex.runon_re):
+            for label, value in _split_labelled(stripped, lex.split_re):
                 n = norm_label(label)
                 fld = lex.label_field.get(n)
                 if fld is None or fld == "-":

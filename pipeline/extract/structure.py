@@ -24,7 +24,9 @@ _NUMBERING = (
     (4, re.compile(r"^[（(]\s*\d{1,2}\s*[）)]")),
 )
 _SENTENCE_END = re.compile(r"[。；;！？!?]")
-_NOTE = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]|^[（(]\s*(联系人|联系电话)[:：]")
+#: Lines that follow a signature: （此件公开发布）, （本文有删减）, 附注, （联系人：…）.
+_NOTE = re.compile(r"^[（(][^（()）]{1,40}[）)]$|^附\s*注[:：]|^[（(]\s*(联系人|联系电话)[:：]")
+_NOTE_STRICT = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]")
 _ORG_SUFFIX = re.compile(r"(局|政府|办公室|办公厅|委员会|厅|部|院|中心|公司|委|会|办|所|队|站|处|科|镇|街道|乡|村|"
                          r"集团|银行|大学|学院|学校|医院|协会|联合会|管委会|小组|指挥部|署|室|馆|社|台)$")
 _ATTACH_ITEM = re.compile(r"^\d{1,2}\s*[.．、]")
@@ -264,7 +266,7 @@ def _finish(b: Block) -> etree._Element:
             el.set("indent", str(b.indent))
         if b.align:
             el.set("align", b.align)
-        if b.text.strip() and _NOTE.search(squash(b.text)) and el.get("role") is None:
+        if b.text.strip() and _NOTE_STRICT.search(squash(b.text)) and el.get("role") is None:
             el.set("role", "note")
     return el
 
