@@ -209,3 +209,14 @@ def test_nested_layout_table_is_unwrapped_and_data_table_kept():
     assert len(tables) == 1 and len(tables[0].findall(Q + "row")) == 2
     text = "".join(doc.find(Q + "body").itertext())
     assert LONG in text and "这是表格后面的一段正文内容" in text
+
+
+def test_attachment_lines_after_the_signature_follow_it():
+    doc = extract(article(f"<p>{LONG}</p>"
+                          '<p align="right">某某市人民政府办公室</p><p align="right">2024年3月1日</p>'
+                          "<p>附件：1.申报表</p><p>2.汇总表</p>"), name="a.html")
+    body = doc.find(Q + "body")
+    sig = body.find(Q + "signature")
+    assert sig is not None and sig.find(Q + "org").text == "某某市人民政府办公室"
+    after = [("".join(e.itertext())) for e in sig.itersiblings()]
+    assert after == ["附件：1.申报表", "2.汇总表"]

@@ -124,12 +124,21 @@ def _org_like(b: Block) -> bool:
     return b.align == "right" or bool(_ORG_SUFFIX.search(s))
 
 
+def _attachment_run_above(blocks: list[Block], i: int) -> bool:
+    """Block i is a numbered continuation of an "附件：" line somewhere above it."""
+    j = i - 1
+    while j >= 0 and blocks[j].kind == "p" and _ATTACH_ITEM.match(squash(blocks[j].text)):
+        j -= 1
+    return j >= 0 and blocks[j].kind == "p" and squash(blocks[j].text).startswith("附件")
+
+
 def find_closing(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
     """Split off the signature (issuer lines + date) and the lines after it."""
     i = len(blocks) - 1
     # lines after the signature: notes (（此件公开发布）, 附注) and attachment links
-    while i >= 0 and (blocks[i].kind == "attachment" or
-                      blocks[i].kind == "p" and _NOTE.search(squash(blocks[i].text))):
+    while i >= 0 and (blocks[i].kind == "attachment" or blocks[i].kind == "p" and (
+            _NOTE.search(squash(blocks[i].text)) or squash(blocks[i].text).startswith("附件")
+            or (_ATTACH_ITEM.match(squash(blocks[i].text)) and _attachment_run_above(blocks, i)))):
         i -= 1
     if i < 1:
         return blocks, None
