@@ -361,6 +361,33 @@ def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: l
                 return
 
 
+def _title_element(root: etree._Element, container: etree._Element | None,
+                   selectors: tuple[str, ...], title_tag: str, pm: PageMeta) -> str | None:
+    """The title shown on the page, from the profile's title selectors.
+
+    A candidate must look like a title (4–200 characters, not a label or info line)
+    and, when the page has a <title>, be part of it: that rules out a label cell
+    that happens to share a class name (``td.bt`` labels vs ``div.bt`` titles)."""
+    lex = lexicon()
+    for sel in selectors:
+        if sel.startswith("meta:"):
+            continue
+        for el in select(root, sel):
+            if container is not None and (el is container or container in el.iterancestors()):
+                continue
+            t = short_text(el, 300)
+            if not t:
+                continue
+            st = squash(t)
+            if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field:
+                continue
+            if title_tag and st not in title_tag and title_tag not in st:
+                continue
+            pm.title_source = f"element {sel}"
+            return clean_value(t)
+    return None
+
+
 def read_metadata(root: etree._Element, container: etree._Element | None,
                   title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = ()) -> PageMeta:
     pm = PageMeta()
@@ -389,25 +416,13 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
         title, label = title_f.value, title_f.label or None
         pm.title_source = "meta ArticleTitle" if title_f.rank == RANK_META else f"label {title_f.label}"
         title_f.chosen = True
+    tt = root.find(".//title")
+    title_tag = (tt.text or "").strip() if tt is not None else ""
     if not title:
-        for sel in title_selectors:
-            if sel.startswith("meta:"):
-                continue
-            for el in select(root, sel):
-                if container is not None and (el is container or container in el.iterancestors()):
-                    continue
-                t = short_text(el, 300)
-                if t and 4 <= len(squash(t)) <= 200 and not lexicon().info_re.match(t.strip()):
-                    title = clean_value(t)
-                    pm.title_source = f"element {sel}"
-                    break
-            if title:
-                break
-    if not title:
-        t = root.find(".//title")
-        if t is not None and (t.text or "").strip():
-            title = clean_title(t.text, tags.get("sitename"), tags.get("columnname"))
-            pm.title_source = "<title>"
+        title = _title_element(root, container, title_selectors, squash(title_tag), pm)
+    if not title and title_tag:
+        title = clean_title(title_tag, tags.get("sitename"), tags.get("columnname"))
+        pm.title_source = "<title>"
     if title:
         pm.values["title"] = MetaValue(title, label=label)
 
