@@ -317,6 +317,7 @@ def page_url(root: etree._Element, tags: dict[str, str]) -> str | None:
     return None
 
 
+_SITE_TAIL = re.compile(r"[-–—_|｜]+[^-–—_|｜《》“”]{2,30}(网站|门户网|政府网|网|政府|厅|局|委员会|委|办公室|中心|在线)$")
 _TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
 
 
@@ -332,6 +333,10 @@ def clean_title(title: str, site: str | None, column: str | None) -> str:
         return keep[-1]
     if len(parts) == 1 and site and t.startswith(site + " "):
         return t.rsplit(" ", 1)[-1]
+    # "标题-站名" without spaces: cut a trailing part that names a site or an office
+    m = _SITE_TAIL.search(keep[0])
+    if m and len(keep[0]) - len(m.group(0)) >= 6:
+        return keep[0][: m.start()]
     return keep[0]
 
 

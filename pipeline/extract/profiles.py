@@ -43,6 +43,7 @@ class Generic:
     chrome_penalty: int
     min_cjk: int
     title: tuple[str, ...]
+    dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def catalogue() -> Catalogue:
     g = data["generic"]
     generic = Generic(id=g["id"], candidates=_tuple(g["candidates"]), line_bonus=g["line_bonus"],
                       long_line=g["long_line"], link_penalty=g["link_penalty"],
-                      chrome_penalty=g["chrome_penalty"], min_cjk=g["min_cjk"], title=_tuple(g["title"]))
+                      chrome_penalty=g["chrome_penalty"], min_cjk=g["min_cjk"], title=_tuple(g["title"]),
+                      dates=_tuple(g.get("dates")))
     for sel in generic.candidates:
         compile_selector(sel)
     return Catalogue(tuple(profiles), generic)
