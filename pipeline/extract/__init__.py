@@ -205,7 +205,8 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
         raise NotAnArticle("no article text found: the page holds only navigation and page chrome")
     g = catalogue().generic
     title_sel = prof.title if prof else g.title
-    meta = read_metadata(root, container, title_sel, prof.dates if prof else g.dates)
+    meta = read_metadata(root, container, title_sel, prof.dates if prof else g.dates,
+                         trusted_dates=prof is not None)
     base = meta.url
     skip = ElementSet([*meta.blocks, *meta.info_lines, *_chrome_elements(container)])
     blocks = walk_container(container, base_url=base, skip=skip, ranges=prof.ranges if prof else ())

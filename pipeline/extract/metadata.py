@@ -351,18 +351,29 @@ def _pick(found: list[Found]) -> dict[str, Found]:
     return best
 
 
-def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found]) -> None:
-    """A publish date a profile knows to sit unlabelled in an element (gov.cn
-    div.pages-date, Shanghai small.PBtime); ranked with the info line."""
+def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found],
+                      container: etree._Element | None, trusted: bool) -> None:
+    """A publish date sitting unlabelled in an element: a profile's own selectors
+    (gov.cn div.pages-date, Shanghai small.PBtime) rank with the info line; the
+    generic guesses (.date, .time ...) only count above the body and rank last, so a
+    date in a related-items list never wins over a real one."""
+    where = None
+    if container is not None and not trusted:
+        where = container.xpath("count(preceding::*)")
     for sel in selectors:
         for el in select(root, sel):
+            if container is not None and (el is container or container in el.iterancestors()):
+                continue
+            if where is not None and el.xpath("count(preceding::*)") >= where:
+                continue
             t = short_text(el, 200)
             if not t:
                 continue
             own = (el.text or "").strip() or t
             d = find_date(own)
             if d is not None:
-                found.append(Found("published-date", "", d.shown, RANK_INFO, 15_000))
+                found.append(Found("published-date", "", d.shown, RANK_INFO if trusted else RANK_META + 1,
+                                   15_000))
                 return
 
 
@@ -394,7 +405,8 @@ def _title_element(root: etree._Element, container: etree._Element | None,
 
 
 def read_metadata(root: etree._Element, container: etree._Element | None,
-                  title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = ()) -> PageMeta:
+                  title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = (),
+                  trusted_dates: bool = True) -> PageMeta:
     pm = PageMeta()
     found: list[Found] = []
     blocks: dict[int, list] = {}
@@ -405,7 +417,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     found = [f for f in found if not getattr(f, "inside", False) or
              (f.block is not None and id(f.block) in block_ids)]
     _runon(root, container, found, pm.info_lines, pm.blocks)
-    _unlabelled_dates(root, date_selectors, found)
+    _unlabelled_dates(root, date_selectors, found, container, trusted_dates)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
     best = _pick(found)
