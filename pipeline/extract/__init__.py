@@ -24,7 +24,7 @@ from ..errors import InputError, NotAnArticle
 from .body import Block, attachment_blocks, walk_container
 from .html import ElementSet, clean, parse, text_of
 from .lexicon import lexicon, squash
-from .metadata import PageMeta, read_metadata
+from .metadata import PageMeta, read_metadata, short_text
 from .profiles import Profile, catalogue, evidence
 from .selectors import may_match, select
 from .structure import Closing, Trimmed, build_body, find_closing, has_content, trim
@@ -163,6 +163,10 @@ def choose_container(root: etree._Element, raw: str, url: str | None
 
 
 def _chrome_elements(container: etree._Element) -> list[etree._Element]:
+    """Share bars, QR blocks, print/close links ... inside the container, by class or id.
+
+    Only short ones: a class name is weak evidence, and a long block carrying one
+    (``div.editor`` around real text) is kept rather than lose the text."""
     classes = lexicon().chrome_classes
     out = []
     for el in container.iter():
@@ -171,7 +175,7 @@ def _chrome_elements(container: etree._Element) -> list[etree._Element]:
         toks = set((el.get("class") or "").split())
         if el.get("id"):
             toks.add(el.get("id"))
-        if toks & classes:
+        if toks & classes and short_text(el, 300) is not None:
             out.append(el)
     return out
 
