@@ -215,12 +215,13 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
     info lines and run-on label blocks."""
     lex = lexicon()
     skip = ElementSet(container.iter() if container is not None else ())
+    in_blocks = ElementSet(e for b in meta_blocks for e in b.iter())
     # an info line can sit inside the container, above the text: look at its first lines
     head_lines = ElementSet()
     if container is not None:
         n = 0
         for el in container.iter():
-            if not isinstance(el.tag, str) or el is container or _has_block_child(el):
+            if not isinstance(el.tag, str) or el is container or el in in_blocks or _has_block_child(el):
                 continue
             t = short_text(el, 400)
             if t is None or not t.strip():
@@ -229,9 +230,8 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
             n += 1
             if n >= 6:
                 break
-    for b in meta_blocks:
-        for e in b.iter():
-            skip.add(e)
+    for e in in_blocks:
+        skip.add(e)
     order = 10_000
     done_text: set[str] = set()
     for el in root.iter():
