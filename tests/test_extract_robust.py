@@ -220,3 +220,18 @@ def test_attachment_lines_after_the_signature_follow_it():
     assert sig is not None and sig.find(Q + "org").text == "某某市人民政府办公室"
     after = [("".join(e.itertext())) for e in sig.itersiblings()]
     assert after == ["附件：1.申报表", "2.汇总表"]
+
+
+def test_data_table_with_label_like_headers_in_the_body_is_kept():
+    doc = extract(article(f"<p>{LONG}</p><table border='1'><tr><td>名称</td><td>时间</td><td>来源</td></tr>"
+                          "<tr><td>项目甲</td><td>2024年</td><td>市财政</td></tr></table>"), name="d.html")
+    t = doc.find(f".//{Q}table")
+    assert t is not None and "项目甲" in "".join(t.itertext())
+
+
+def test_metadata_table_inside_the_container_leaves_the_body():
+    meta = ('<table><tr><td>索引号：</td><td>001/2024-1</td><td>发布机构：</td><td>某某局</td></tr>'
+            '<tr><td>成文日期：</td><td>2024-01-02</td><td>文号：</td><td>某发〔2024〕1号</td></tr></table>')
+    doc = extract(article(meta + f"<p>{LONG}</p>"), name="m.html")
+    assert doc.find(f".//{Q}table") is None
+    assert doc.find(f"{Q}meta/{Q}index-number").text == "001/2024-1"

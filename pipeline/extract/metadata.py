@@ -195,6 +195,10 @@ def _pairs(root: etree._Element, container: etree._Element | None, found: list[F
             blocks.setdefault(id(blk), [blk, 0])[1] += 1
 
 
+def _has_long_cell(block: etree._Element) -> bool:
+    return any(short_text(c, 200) is None for c in block.iter("td", "th", "dd", "li"))
+
+
 def _split_labelled(text: str, rx: re.Pattern[str]) -> list[tuple[str, str]]:
     """'发布时间：X 来源：Y' -> [('发布时间', 'X'), ('来源', 'Y')]."""
     hits = list(rx.finditer(text))
@@ -411,11 +415,30 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     found: list[Found] = []
     blocks: dict[int, list] = {}
     _pairs(root, container, found, blocks)
-    # Pairs inside the body container count only when they form a metadata block.
-    pm.blocks = [b for b, n in blocks.values() if n >= 2]
+    # Pairs inside the body container count only when they form a metadata block:
+    # three labels or more, mostly unambiguous ones, and no cell of running text (a
+    # data table with 名称 / 时间 headers in the body is content, not metadata).
+    lex = lexicon()
+    strong: dict[int, int] = {}
+    for f in found:
+        if f.block is not None and norm_label(f.label) not in lex.weak_labels:
+            strong[id(f.block)] = strong.get(id(f.block), 0) + 1
+    pm.blocks = []
+    for b, n in blocks.values():
+        if n < 2:
+            continue
+        inside = container is not None and (b is container or container in b.iterancestors())
+        if inside and (n < 3 or strong.get(id(b), 0) < 2 or _has_long_cell(b)):
+            continue
+        pm.blocks.append(b)
     block_ids = {id(b) for b in pm.blocks}
     found = [f for f in found if not getattr(f, "inside", False) or
              (f.block is not None and id(f.block) in block_ids)]
+    # A lone label/value pair (a sidebar's 发布日期, a search form's label) is weaker
+    # evidence than a block of them.
+    for f in found:
+        if f.rank == RANK_PAIR and (f.block is None or id(f.block) not in block_ids):
+            f.rank = RANK_RUNON
     _runon(root, container, found, pm.info_lines, pm.blocks)
     _unlabelled_dates(root, date_selectors, found, container, trusted_dates)
     tags = _meta_tags(root, found)
