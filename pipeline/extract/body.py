@@ -212,12 +212,11 @@ class Walker:
     """Walks one container (or one table cell) and collects blocks."""
 
     def __init__(self, *, base_url: str | None, skip: ElementSet, ranges: tuple[tuple[str, str], ...] = (),
-                 in_cell: bool = False, depth: int = 0):
+                 in_cell: bool = False):
         self.base_url = base_url
         self.skip = skip
         self.ranges = ranges
         self.in_cell = in_cell
-        self.depth = depth
         self.blocks: list[Block] = []
         self.line: _Line | None = None
         self.ctx: list[_Ctx] = []
@@ -308,7 +307,7 @@ class Walker:
                 if el is not root or include_root:
                     if self._start(el):
                         it.skip_subtree()
-                        self._pushed(el, None, skipped=True)
+                        self._push_skipped(el)
                         continue
                 else:
                     self.ctx.append(_style_props(el, None))
@@ -319,8 +318,9 @@ class Walker:
         self.flush()
         return self.blocks
 
-    def _pushed(self, el, inline, skipped=False):
-        self.ctx.append(_Ctx(el.tag, None, None, False, False) if skipped else inline)
+    def _push_skipped(self, el: etree._Element) -> None:
+        """A skipped subtree still gets its end event (for its tail text)."""
+        self.ctx.append(_Ctx(el.tag, None, None, False, False))
         self.inline.append(None)
 
     def _comment(self, c) -> None:
@@ -438,7 +438,7 @@ class Walker:
                 r.set("header", "true")
             for c in cells:
                 cell = E("cell", rowspan=_span(c.get("rowspan")), colspan=_span(c.get("colspan")))
-                sub = Walker(base_url=self.base_url, skip=self.skip, in_cell=True, depth=self.depth + 1)
+                sub = Walker(base_url=self.base_url, skip=self.skip, in_cell=True)
                 blocks = [b for b in sub.walk(c, include_root=False) if b.kind == "p"]
                 if len(blocks) == 1:
                     p = blocks[0].el
