@@ -25,7 +25,7 @@ _BLOCK = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", 
                     "blockquote", "section", "article", "center", "address", "pre", "header", "footer",
                     "main", "aside", "nav", "figure", "figcaption", "hr", "form", "fieldset", "tr",
                     "tbody", "thead", "tfoot", "caption", "td", "th", "ucapcontent", "details", "summary",
-                    "table", "body", "html", "o:p_block"})
+                    "table", "body", "html"})
 _INLINE_MAP = {"b": "strong", "strong": "strong", "em": "em", "i": "em", "sup": "sup", "sub": "sub"}
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _LEAD = re.compile(r"^[\s\u3000\xa0\u200b\ufeff]+")
