@@ -53,6 +53,7 @@ class Analysis:
     trimmed: Trimmed
     closing: Closing | None
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)   # blocks inside the container left out, and why
     document: etree._Element | None = None
 
 
@@ -212,7 +213,13 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     meta = read_metadata(root, container, title_sel, prof.dates if prof else g.dates,
                          trusted_dates=prof is not None)
     base = meta.url
-    skip = ElementSet([*meta.blocks, *meta.info_lines, *_chrome_elements(container)])
+    chrome_els = _chrome_elements(container)
+    skip = ElementSet([*meta.blocks, *meta.info_lines, *chrome_els])
+    skipped = []
+    for why, els in (("metadata block", meta.blocks), ("info line", meta.info_lines), ("page chrome", chrome_els)):
+        for el in els:
+            if el is not container and container in el.iterancestors():
+                skipped.append(f"{why}: {describe(el)} “{' '.join(text_of(el).split())[:60]}”")
     blocks = walk_container(container, base_url=base, skip=skip, ranges=prof.ranges if prof else ())
     trimmed = Trimmed()
     title = meta.values.get("title").value if "title" in meta.values else None
@@ -251,7 +258,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
                          doc_id=stem if _ID_OK.fullmatch(stem) else None)
     validate(doc)
     return Analysis(dec, prov.profile, prof.name if prof else "generic fallback", markers,
-                    describe(container), meta, trimmed, closing, warnings, doc)
+                    describe(container), meta, trimmed, closing, warnings, skipped, doc)
 
 
 def extract(data: bytes, *, name: str, converted: datetime | None = None) -> etree._Element:

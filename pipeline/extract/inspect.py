@@ -53,6 +53,7 @@ def inspect_page(data: bytes, *, name: str) -> dict:
         "metadata": meta,
         "labels_seen": fields,
         "trimmed": {"start": a.trimmed.head, "end": a.trimmed.tail},
+        "left_out_inside_body": a.skipped,
         "signature": ({"org": a.closing.orgs, "date": a.closing.date_text, "when": a.closing.date_iso}
                       if a.closing else None),
         "body": {k: counts.get(k, 0) for k in ("section", "p", "table", "figure", "attachment", "signature")},
@@ -87,6 +88,9 @@ def format_report(report: dict) -> str:
     out += [f"  - {t}" for t in report["trimmed"]["start"]]
     out.append("trimmed from the end of the body:" if report["trimmed"]["end"] else "trimmed from the end: nothing")
     out += [f"  - {t}" for t in report["trimmed"]["end"]]
+    if report["left_out_inside_body"]:
+        out.append("left out from inside the body element:")
+        out += [f"  - {t}" for t in report["left_out_inside_body"]]
     sig = report["signature"]
     out.append(f"signature  {' / '.join(sig['org'])}, {sig['date']} ({sig['when']})" if sig else "signature  none found")
     out.append("body       " + ", ".join(f"{v} {k}" for k, v in report["body"].items()))
