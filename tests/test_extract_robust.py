@@ -235,3 +235,29 @@ def test_metadata_table_inside_the_container_leaves_the_body():
     doc = extract(article(meta + f"<p>{LONG}</p>"), name="m.html")
     assert doc.find(f".//{Q}table") is None
     assert doc.find(f"{Q}meta/{Q}index-number").text == "001/2024-1"
+
+
+def test_spam_mirror_copies_are_not_articles():
+    pinyin = "".join(f"{c}({p})" for c, p in zip("为进一步做好相关工作切实保障人民群众", ["wei", "jin", "yi", "bu", "zuo", "hao", "xiang", "guan", "gong", "zuo", "qie", "shi", "bao", "zhang", "ren", "min", "qun", "zhong"]))
+    with pytest.raises(NotAnArticle, match="pinyin"):
+        extract(article(f"<p>{pinyin * 3}</p>"), name="p.html")
+    trad = "國務院辦公廳關於進一步做好經濟工作的通知，各級機構要認真組織實現發展目標。" * 3
+    with pytest.raises(NotAnArticle, match="traditional"):
+        extract(article(f"<p>{trad}</p>"), name="t.html")
+
+
+def test_document_write_value_is_recovered_and_null_is_no_value():
+    meta = ("<table><tr><td>文号：</td><td><script>var fileNum='湘政发 〔2009〕30号';"
+            "if(fileNum!='null'){document.write(fileNum)}</script></td>"
+            "<td>成文日期：</td><td><script>var d='null';if(d!='null'){document.write(d)}</script></td></tr>"
+            "<tr><td>索引号：</td><td>43000/2009-01</td><td>发布机构：</td><td>湖南省人民政府</td></tr></table>")
+    m = extract(article(f"<p>{LONG}</p>", before=meta), name="w.html").find(Q + "meta")
+    assert m.find(Q + "doc-number").text == "湘政发〔2009〕30号" and m.find(Q + "written-date") is None
+
+
+def test_lead_image_above_the_content_marker_is_kept():
+    doc = extract(article('<table><tr><td><img src="./W020240101123.jpg" alt="领导调研"></td></tr></table>'
+                          f"<!--ZJEG_RSS.content.begin--><p>{LONG}</p><!--ZJEG_RSS.content.end-->"
+                          '<p>扫一扫在手机打开当前页</p><img src="/qr.png" alt="二维码">'), name="h.html")
+    imgs = doc.findall(f".//{Q}image")
+    assert [i.get("src") for i in imgs] == ["./W020240101123.jpg"]

@@ -222,6 +222,7 @@ class Walker:
         self.ctx: list[_Ctx] = []
         self.inline: list[tuple[str, dict] | None] = []   # parallel to ctx: inline element opened
         self.active = not ranges
+        self.before_range = bool(ranges)   # Hanweb puts a lead image above ContentStart
         self.warnings: list[str] = []
 
     # ----------------------------------------------------------- lines
@@ -329,6 +330,7 @@ class Walker:
             if begin in body:
                 self.flush()
                 self.active = True
+                self.before_range = False
             elif end in body:
                 self.flush()
                 self.active = False
@@ -354,7 +356,7 @@ class Walker:
             self.ctx.append(ctx)
             self.inline.append(None)
             return False
-        if tag == "img" and self.active:
+        if tag == "img" and (self.active or self.before_range):
             self._image(el)
         if tag == "hr":
             self.flush()

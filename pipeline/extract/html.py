@@ -87,7 +87,41 @@ def clean(root: etree._Element) -> None:
         if any(id(a) in seen for a in el.iterancestors()):
             continue
         seen.add(id(el))
+        written = _written_value(el) if el.tag == "script" else None
+        if written:
+            # the value a browser would show: keep it as text where the script stood
+            el.tail = written + (el.tail or "")
         drop(el)
+
+
+_WRITE_LITERAL = re.compile(r"""document\.write(?:ln)?\(\s*(['"])(.{1,200}?)\1\s*\)""", re.S)
+_WRITE_VAR = re.compile(r"""document\.write(?:ln)?\(\s*([A-Za-z_$][\w$]*)\s*\)""")
+_VAR = r"""(?:var|let|const)?\s*{name}\s*=\s*(['"])(.{{0,200}}?)\1"""
+_MARKUP = re.compile(r"<[A-Za-z/!]")
+
+
+def _written_value(script: etree._Element) -> str | None:
+    """Text a short inline script writes into a value cell (Hunan's
+    ``var fileNum='湘政发〔2009〕30号';if(fileNum!='null'){document.write(fileNum)}``).
+
+    Only plain text is recovered, never markup, and the JS placeholder 'null' is no value."""
+    parent = script.getparent()
+    code = script.text or ""
+    if script.get("src") or parent is None or parent.tag not in ("td", "dd", "span", "li", "font", "p", "div") \
+            or len(code) > 600:
+        return None
+    value = None
+    m = _WRITE_LITERAL.search(code)
+    if m:
+        value = m.group(2)
+    else:
+        m = _WRITE_VAR.search(code)
+        if m:
+            v = re.search(_VAR.format(name=re.escape(m.group(1))), code)
+            value = v.group(2) if v else None
+    if not value or value.strip().lower() in ("null", "undefined", "") or _MARKUP.search(value):
+        return None
+    return value
 
 
 def text_of(el: etree._Element) -> str:

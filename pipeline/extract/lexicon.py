@@ -57,6 +57,11 @@ class Lexicon:
     anti_bot_re: tuple[re.Pattern[str], ...]
     attach_ext_re: re.Pattern[str]
     attach_labels: frozenset[str]
+    pinyin_re: re.Pattern[str]
+    pinyin_min: int
+    traditional_re: re.Pattern[str]
+    simplified_re: re.Pattern[str]
+    traditional_min: int
 
 
 def _spaced(label: str) -> str:
@@ -114,6 +119,11 @@ def lexicon() -> Lexicon:
         anti_bot_re=tuple(re.compile(x, re.I) for x in data["anti_bot"]["regex"]),
         attach_ext_re=re.compile(r"\.(" + "|".join(ext) + r")(?:$|[?#&\s)）】\]])", re.I),
         attach_labels=frozenset(norm_label(x) for x in data["attachments"]["labels"]),
+        pinyin_re=re.compile(data["mirror"]["pinyin_regex"]),
+        pinyin_min=int(data["mirror"]["pinyin_min"]),
+        traditional_re=re.compile("[" + re.escape(data["mirror"]["traditional"]) + "]"),
+        simplified_re=re.compile("[" + re.escape(data["mirror"]["simplified"]) + "]"),
+        traditional_min=int(data["mirror"]["traditional_min"]),
     )
 
 
