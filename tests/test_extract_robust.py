@@ -261,3 +261,11 @@ def test_lead_image_above_the_content_marker_is_kept():
                           '<p>扫一扫在手机打开当前页</p><img src="/qr.png" alt="二维码">'), name="h.html")
     imgs = doc.findall(f".//{Q}image")
     assert [i.get("src") for i in imgs] == ["./W020240101123.jpg"]
+
+
+def test_file_links_above_the_body_are_not_attachments():
+    nav = '<div class="side"><a href="/gk/zhinan.pdf">政府信息公开指南.pdf</a></div>'
+    after = '<div class="fj">相关附件：<a href="./P0202401.xlsx">分配表.xlsx</a></div>'
+    doc = extract(article(f"<p>{LONG}</p>", before=nav, after=after), name="f.html")
+    atts = [a.text for a in doc.iter(Q + "attachment")]
+    assert atts == ["分配表.xlsx"]

@@ -242,18 +242,19 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     title = meta.values.get("title").value if "title" in meta.values else None
     docno = meta.values.get("doc-number").value if "doc-number" in meta.values else None
     blocks = trim(blocks, title, docno, trimmed)
+    # Attachment links outside the container: the profile's lists (ul.fujian, div.fjdown
+    # ...), 附件 rows of the metadata block, and any file link after the body (相关附件,
+    # 附件下载); file links above the body (navigation, sidebars) are not the document's.
     seen = {h for b in blocks for h in b.links}
-    outside: list[Block] = []
-    scopes = []
+    scopes: list[etree._Element] = []
     if prof:
         for sel in prof.attachments:
             scopes += select(root, sel)
-    # attachment links anywhere outside the container (相关附件, 附件下载, ul.fujian ...)
-    body_el = root.find("body")
-    if body_el is not None:
-        scopes.append(body_el)
+    scopes += meta.blocks
+    links = [a for scope in scopes for a in scope.iter("a")]
+    links += container.xpath("following::a")
     in_container = ElementSet(container.iter("a"))
-    outside = [b for b in attachment_blocks(scopes, base, seen) if b.source not in in_container]
+    outside = [b for b in attachment_blocks(links, base, seen) if b.source not in in_container]
     blocks, closing = find_closing(blocks)
     body = build_body(blocks, closing, outside)
     if not has_content(body):

@@ -500,21 +500,19 @@ def walk_container(container: etree._Element, *, base_url: str | None, skip: Ele
     return w.walk(container, include_root=False)
 
 
-def attachment_blocks(elements: list[etree._Element], base_url: str | None,
+def attachment_blocks(links: list[etree._Element], base_url: str | None,
                       seen: set[str]) -> list[Block]:
-    """Attachment links found outside the container (ul.fujian, 相关附件 lists ...)."""
+    """Attachment blocks for the file links among ``links`` (outside the container),
+    each href once."""
     out = []
-    for scope in elements:
-        for a in scope.iter("a"):
-            href = (a.get("href") or "").strip()
-            text = " ".join("".join(a.itertext()).split())
-            if not text:
-                text = (a.get("title") or "").strip()
-            if not is_attachment_link(href, text or a.get("title") or ""):
-                continue
-            full = urljoin(base_url, href) if base_url else href
-            if full in seen or not text:
-                continue
-            seen.add(full)
-            out.append(Block("attachment", E("attachment", text, href=full), text=text, source=a))
+    for a in links:
+        href = (a.get("href") or "").strip()
+        text = " ".join("".join(a.itertext()).split()) or (a.get("title") or "").strip()
+        if not text or not is_attachment_link(href, text):
+            continue
+        full = urljoin(base_url, href) if base_url else href
+        if full in seen:
+            continue
+        seen.add(full)
+        out.append(Block("attachment", E("attachment", text, href=full), text=text, source=a))
     return out
