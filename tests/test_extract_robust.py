@@ -269,3 +269,10 @@ def test_file_links_above_the_body_are_not_attachments():
     doc = extract(article(f"<p>{LONG}</p>", before=nav, after=after), name="f.html")
     atts = [a.text for a in doc.iter(Q + "attachment")]
     assert atts == ["分配表.xlsx"]
+
+
+def test_short_content_lines_with_chrome_words_at_the_end_are_kept():
+    doc = extract(article(f"<p>{LONG}</p><p>市民可扫一扫下方二维码在线报名。</p>"
+                          "<p>主办单位：某某市人民政府办公室 承办单位：某某市大数据中心</p>"), name="k.html")
+    text = "".join(doc.find(Q + "body").itertext())
+    assert "市民可扫一扫下方二维码在线报名" in text and "承办单位" not in text

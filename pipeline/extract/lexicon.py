@@ -48,6 +48,8 @@ class Lexicon:
     chrome_classes: frozenset[str]
     tail_headings: frozenset[str]
     chrome_lines: tuple[re.Pattern[str], ...]
+    tail_lines: tuple[re.Pattern[str], ...]
+    fillers_re: re.Pattern[str]
     info_labels: tuple[str, ...]
     info_re: re.Pattern[str]             # an info-line label followed by a colon
     info_max: int
@@ -110,6 +112,9 @@ def lexicon() -> Lexicon:
         chrome_classes=frozenset(chrome["classes"]),
         tail_headings=frozenset(norm_label(x) for x in chrome["tail_headings"]),
         chrome_lines=tuple(re.compile(x) for x in chrome["line_regex"]),
+        tail_lines=tuple(re.compile(x) for x in chrome.get("tail_line_regex", ())),
+        fillers_re=re.compile("|".join(re.escape(x) for x in sorted(chrome.get("fillers", ["微信"]), key=len,
+                                                                     reverse=True))),
         info_labels=info_labels,
         info_re=info_re,
         info_max=int(info["max_chars"]),

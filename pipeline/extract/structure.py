@@ -48,19 +48,22 @@ class Trimmed:
     tail: list[str] = field(default_factory=list)
 
 
-def _is_chrome_line(text: str) -> bool:
+def _is_chrome_line(text: str, tail: bool = False) -> bool:
+    """A line of page chrome: a known chrome line, or a short line made of chrome
+    phrases and widget words with at most a few other characters.  Only ever asked
+    about lines at the ends of the body."""
     lex = lexicon()
     t = text.strip()
     if not t:
         return True
-    for rx in lex.chrome_lines:
-        if rx.search(t):
-            return True
-    # a short line that is mostly chrome phrases
+    if any(rx.search(t) for rx in lex.chrome_lines):
+        return True
+    if tail and any(rx.search(t) for rx in lex.tail_lines):
+        return True
     if len(t) <= 80 and lex.chrome_re.search(t):
-        rest = lex.chrome_re.sub("", t)
-        rest = re.sub(r"[\s\u3000\xa0|｜:：【】\[\]()（）>»/\-—·•]+", "", rest)
-        if len(rest) <= max(12, len(t) // 2):
+        rest = lex.fillers_re.sub("", lex.chrome_re.sub("", t))
+        rest = re.sub(r"[\s\u3000\xa0|｜:：【】\[\]()（）>»/\-—·•,，.。!！]+", "", rest)
+        if len(rest) <= 4:
             return True
     return False
 
@@ -105,7 +108,7 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
                 end = i
     while end > start:
         b = blocks[end - 1]
-        if b.kind == "p" and (_is_chrome_line(b.text) or _is_info_line(b.text)):
+        if b.kind == "p" and (_is_chrome_line(b.text, tail=True) or _is_info_line(b.text)):
             trimmed.tail.append(b.text)
             end -= 1
             continue
