@@ -75,12 +75,43 @@ def _is_info_line(text: str) -> bool:
     return bool(m) and len(t) <= lex.info_max
 
 
+def _title_at(blocks: list[Block], stitle: str) -> int | None:
+    """Index just past the title when it is repeated near the top of the body (one
+    line, or wrapped over two) with only short lines above it (site header,
+    breadcrumb): everything up to it is page chrome."""
+    if not stitle:
+        return None
+    for k in range(min(8, len(blocks))):
+        t = squash(blocks[k].text)
+        if blocks[k].kind != "p" or len(t) > max(60, len(stitle) + 4):
+            return None
+        if t == stitle:
+            return k + 1
+        if k + 1 < len(blocks) and len(t) >= 4 and t + squash(blocks[k + 1].text) == stitle:
+            return k + 2
+    return None
+
+
+def _tail_list_start(blocks: list[Block], start: int, end: int) -> int | None:
+    """Start of a related-items block at the tail: its heading (相关链接, 相关稿件 ...)
+    followed by short lines only."""
+    lex = lexicon()
+    for i in range(end - 1, max(start, end - 40) - 1, -1):
+        b = blocks[i]
+        if b.kind != "p":
+            continue
+        n = norm_label(b.text)
+        if n in lex.tail_headings or any(n.startswith(h) and len(n) <= len(h) + 2 for h in lex.tail_headings):
+            if all(x.kind in ("p", "attachment") and len(squash(x.text)) <= 120 for x in blocks[i + 1:end]):
+                return i
+    return None
+
+
 def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed: Trimmed) -> list[Block]:
     """Cut chrome from both ends only; mid-body text is content whatever it says."""
-    lex = lexicon()
-    start = 0
     stitle = squash(title or "")
     sdoc = squash(doc_number or "")
+    start = _title_at(blocks, stitle) or 0
     while start < len(blocks):
         b = blocks[start]
         if b.kind != "p":
@@ -88,32 +119,24 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
         t = squash(b.text)
         nxt = squash(blocks[start + 1].text) if start + 1 < len(blocks) else ""
         if _is_chrome_line(b.text) or _is_info_line(b.text) or (stitle and t == stitle) or (sdoc and t == sdoc):
-            trimmed.head.append(b.text)
             start += 1
         elif stitle and nxt and len(t) >= 4 and t + nxt == stitle:  # a title wrapped over two lines
-            trimmed.head.extend([b.text, blocks[start + 1].text])
             start += 2
         else:
             break
     end = len(blocks)
-    # related-item lists: a tail heading and the short lines after it
-    for i in range(len(blocks) - 1, max(start, len(blocks) - 40) - 1, -1):
-        b = blocks[i]
-        if b.kind not in ("p",):
-            continue
-        n = norm_label(b.text)
-        if n in lex.tail_headings or any(n.startswith(h) and len(n) <= len(h) + 2 for h in lex.tail_headings):
-            if all(x.kind in ("p", "attachment") and len(squash(x.text)) <= 120 for x in blocks[i + 1:end]):
-                trimmed.tail.extend(x.text for x in blocks[i:end])
-                end = i
     while end > start:
         b = blocks[end - 1]
         if b.kind == "p" and (_is_chrome_line(b.text, tail=True) or _is_info_line(b.text)):
-            trimmed.tail.append(b.text)
             end -= 1
             continue
+        cut = _tail_list_start(blocks, start, end)
+        if cut is not None:
+            end = cut
+            continue
         break
-    trimmed.tail.reverse()
+    trimmed.head = [b.text for b in blocks[:start]]
+    trimmed.tail = [b.text for b in blocks[end:]]
     return blocks[start:end]
 
 
