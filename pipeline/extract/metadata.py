@@ -51,6 +51,7 @@ class Found:
     label_rank: int = 100
     block: etree._Element | None = None
     chosen: bool = False
+    inside: bool = False  # read from inside the body container
 
 
 @dataclass
@@ -188,9 +189,8 @@ def _pairs(root: etree._Element, container: etree._Element | None, found: list[F
         order += 1
         value = "" if is_placeholder(value) else _clean_field_value(fld, value)
         blk = _row_block(el)
-        f = Found(fld, _label_text(raw), value, RANK_PAIR, order, lex.label_rank.get(n, 100), blk)
-        f.inside = el in in_container  # type: ignore[attr-defined]
-        found.append(f)
+        found.append(Found(fld, _label_text(raw), value, RANK_PAIR, order, lex.label_rank.get(n, 100), blk,
+                           inside=el in in_container))
         if blk is not None:
             blocks.setdefault(id(blk), [blk, 0])[1] += 1
 
@@ -432,7 +432,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
             continue
         pm.blocks.append(b)
     block_ids = {id(b) for b in pm.blocks}
-    found = [f for f in found if not getattr(f, "inside", False) or
+    found = [f for f in found if not f.inside or
              (f.block is not None and id(f.block) in block_ids)]
     # A lone label/value pair (a sidebar's 发布日期, a search form's label) is weaker
     # evidence than a block of them.
