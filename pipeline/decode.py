@@ -10,8 +10,8 @@ Order of evidence:
      decoded strictly; gb2312 / gbk / cp936 are read as gb18030, their superset
                                                            -> method "declared"
   3. no declaration, or it is wrong (strict decoding fails) or the result is
-     mojibake: UTF-8 if the bytes are valid UTF-8, then gb18030, then
-     charset-normalizer                                    -> method "detected"
+     mojibake: UTF-8 if the bytes are valid UTF-8, else charset-normalizer among
+     the charsets portals use, then gb18030                -> method "detected"
   4. nothing decodes cleanly: UTF-8 with replacement characters, counted in
      ``replaced`` so the caller can warn                   -> method "fallback"
 """
@@ -113,28 +113,35 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
+#: Candidates for detection: the charsets Chinese portal pages are written in.
+_CANDIDATES = ["gb18030", "big5", "utf_8", "utf_16", "shift_jis", "euc_kr"]
+
+
 def _detect(data: bytes) -> tuple[str, str] | None:
-    """(text, codec) for undeclared or wrongly declared bytes, or None."""
+    """(text, codec) for undeclared or wrongly declared bytes, or None.
+
+    Valid UTF-8 with multi-byte sequences is UTF-8 (GBK text practically never is);
+    otherwise charset-normalizer chooses among the charsets portals use, and its
+    choice must decode strictly and not read as mojibake; gb18030 is the last try."""
     if data.isascii():
         return data.decode("ascii"), "utf-8"
     text = _strict(data, "utf-8")
     if text is not None:
         return text, "utf-8"
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data[:200_000], cp_isolation=_CANDIDATES).best()
+    except Exception:  # pragma: no cover - detection is a best effort
+        best = None
+    if best is not None:
+        codec = codec_for(best.encoding) or best.encoding
+        text = _strict(data, codec)
+        if text is not None and not looks_mojibake(text):
+            return text, codec
     text = _strict(data, "gb18030")
     if text is not None and not looks_mojibake(text):
         return text, "gb18030"
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - it is a declared dependency
-        return None
-    best = from_bytes(data[:2_000_000]).best()
-    if best is None:
-        return None
-    codec = codec_for(best.encoding) or best.encoding
-    text = _strict(data, codec)
-    if text is None or looks_mojibake(text):
-        return None
-    return text, codec
+    return None
 
 
 def decode(data: bytes) -> Decoded:
