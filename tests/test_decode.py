@@ -65,5 +65,5 @@ def test_undecodable_bytes_fall_back_without_crashing():
 
 def test_undeclared_big5_is_detected_as_big5():
     text = "國務院辦公廳關於進一步優化支付服務提升支付便利性的意見，各級政府要認真貫徹執行。"
-    d = decode(page(text, None).encode("big5"))
+    d = decode(f"<html><head><title>通知</title></head><body><p>{text}</p></body></html>".encode("big5"))
     assert d.method == "detected" and d.encoding.startswith("big5") and text in d.text
