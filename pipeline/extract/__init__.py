@@ -94,14 +94,18 @@ def _anti_bot(raw: str, root: etree._Element) -> str | None:
     return hit if visible < 300 else None
 
 
-def _mirror_copy(text: str) -> str | None:
-    """Why the text is a spam / mirror copy of a government page, or None."""
+def _mirror_copy(text: str, encoding: str) -> str | None:
+    """Why the text is a spam / mirror copy of a government page, or None.
+
+    A page whose bytes are Big5 was written in traditional characters to begin with
+    (Hong Kong, Macao, Taiwan); only a traditional page in a mainland encoding is
+    taken for a converted copy."""
     lex = lexicon()
     sample = text[:200_000]
     pinyin = len(lex.pinyin_re.findall(sample))
     if pinyin >= lex.pinyin_min and pinyin * 5 >= len(_CJK.findall(sample)):
         return "a spam mirror copy, not the portal's page: pinyin is injected after the characters"
-    trad = len(lex.traditional_re.findall(sample))
+    trad = 0 if encoding.startswith("big5") else len(lex.traditional_re.findall(sample))
     if trad >= lex.traditional_min and trad > 3 * len(lex.simplified_re.findall(sample)):
         return ("a traditional-character copy of a mainland government page (a mirror), "
                 "not the portal's own page")
@@ -222,7 +226,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
             raise NotAnArticle("no article text found: the page nests elements deeper than 256 levels "
                                "and nothing readable remains above that depth")
         raise NotAnArticle("no article text found: the page holds only navigation and page chrome")
-    mirror = _mirror_copy(text_of(container))
+    mirror = _mirror_copy(text_of(container), dec.encoding)
     if mirror:
         raise NotAnArticle(mirror)
     g = catalogue().generic
