@@ -156,7 +156,8 @@ def decode(data: bytes) -> Decoded:
         codec = codec_for(declared)
         if codec:
             text = _strict(data, codec)
-            if text is not None and not looks_mojibake(text):
+            # strictly valid UTF-8 is UTF-8; any other charset is checked for mojibake
+            if text is not None and (codec == "utf-8" or not looks_mojibake(text)):
                 # A non-UTF-8 declaration over bytes that are valid UTF-8 with multi-byte
                 # sequences is a wrong declaration (GBK text is practically never valid
                 # UTF-8, while UTF-8 often "decodes" as gb18030 into nonsense).

@@ -76,7 +76,8 @@ def _style_props(el: etree._Element, parent: _Ctx | None) -> _Ctx:
     a = (el.get("align") or "").lower()
     if a in ("left", "center", "right", "middle"):
         align = "center" if a == "middle" else a
-    m = _ALIGN_CSS.search(style)
+    low = style.lower()
+    m = _ALIGN_CSS.search(style) if "text-align" in low else None
     if m:
         align = m.group(1).lower()
     if el.tag == "center":
@@ -84,16 +85,18 @@ def _style_props(el: etree._Element, parent: _Ctx | None) -> _Ctx:
     if align == "justify":
         align = "left"
     indent = None
-    m = _MSO_INDENT.search(style)
-    if m:
-        indent = float(m.group(1))
-    else:
-        m = _INDENT_CSS.search(style)
+    if "indent" in low:
+        m = _MSO_INDENT.search(style)
         if m:
-            v, unit = float(m.group(1)), (m.group(2) or "px").lower()
-            indent = v if unit in ("em", "rem") else v / 16 if unit in ("pt", "px") else v / 0.56
-    bold = bool(_BOLD_CSS.search(style)) or el.tag in ("b", "strong", "h1", "h2", "h3", "h4", "h5", "h6")
-    fm = _FONT_CSS.search(style)
+            indent = float(m.group(1))
+        else:
+            m = _INDENT_CSS.search(style)
+            if m:
+                v, unit = float(m.group(1)), (m.group(2) or "px").lower()
+                indent = v if unit in ("em", "rem") else v / 16 if unit in ("pt", "px") else v / 0.56
+    bold = ("font-weight" in low and bool(_BOLD_CSS.search(style))) or \
+        el.tag in ("b", "strong", "h1", "h2", "h3", "h4", "h5", "h6")
+    fm = _FONT_CSS.search(style) if "font-family" in low else None
     face = (fm.group(1) if fm else "") + (el.get("face") or "")
     hfont = any(f in face for f in _HEAD_FONTS) if face else None
     if parent is not None:

@@ -78,6 +78,17 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     return "".join(out)
 
 
+def head_text(el: etree._Element, n: int) -> str:
+    """The first ``n``-odd characters of an element's text (enough to look for a label)."""
+    out, size = [], 0
+    for t in el.itertext():
+        out.append(t)
+        size += len(t)
+        if size >= n:
+            break
+    return "".join(out)
+
+
 def _next_element(el: etree._Element) -> etree._Element | None:
     nxt = el.getnext()
     while nxt is not None and not isinstance(nxt.tag, str):
@@ -147,12 +158,11 @@ def _clean_field_value(fld: str, value: str) -> str:
     return v
 
 
-def _pairs(root: etree._Element, container: etree._Element | None, found: list[Found],
+def _pairs(root: etree._Element, in_container: ElementSet, found: list[Found],
            blocks: dict[int, list]) -> None:
     lex = lexicon()
     seen_values = ElementSet()
     order = 0
-    in_container = ElementSet(container.iter() if container is not None else ())
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag not in LABEL_TAGS:
             continue
@@ -213,12 +223,12 @@ def _has_block_child(el: etree._Element) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS and c.tag != "br" for c in el)
 
 
-def _runon(root: etree._Element, container: etree._Element | None, found: list[Found],
-           info_lines: list[etree._Element], meta_blocks: list[etree._Element]) -> None:
+def _runon(root: etree._Element, container: etree._Element | None, in_container: ElementSet,
+           found: list[Found], info_lines: list[etree._Element], meta_blocks: list[etree._Element]) -> None:
     """Labelled text outside the body and outside the label/value blocks already read:
     info lines and run-on label blocks."""
     lex = lexicon()
-    skip = ElementSet(container.iter() if container is not None else ())
+    skip = in_container
     in_blocks = ElementSet(e for b in meta_blocks for e in b.iter())
     # an info line can sit inside the container, above the text: look at its first lines
     head_lines = ElementSet()
@@ -234,26 +244,29 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
             n += 1
             if n >= 6:
                 break
-    for e in in_blocks:
-        skip.add(e)
+
     order = 10_000
     done_text: set[str] = set()
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta"):
             continue
         inside = el in skip
-        if inside and el not in head_lines:
+        if (inside and el not in head_lines) or el in in_blocks:
+            continue
+        head = head_text(el, 40).lstrip()[:30]
+        if "：" not in head and ":" not in head and "︰" not in head:  # no label here: the cheap test
             continue
         raw = short_text(el, 400)
-        if raw is None or _has_block_child(el):
+        if raw is None:
+            continue
+        if _has_block_child(el):
             continue
         text = unicodedata.normalize("NFKC", raw).replace("\xa0", " ")
         stripped = text.strip()
         if not stripped:
             continue
-        info_hits = list(lex.info_re.finditer(stripped))
-        is_info = bool(info_hits) and info_hits[0].start() == 0 and len(stripped) <= lex.info_max
-        run_hits = list(lex.runon_re.finditer(stripped))
+        is_info = bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
+        run_hit = lex.runon_re.match(stripped)
         if inside and not is_info:
             continue
         if is_info:
@@ -269,7 +282,7 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
                 order += 1
                 v = "" if is_placeholder(value) else _clean_field_value(fld, value)
                 found.append(Found(fld, _label_text(label), v, RANK_INFO, order, lex.label_rank.get(n, 100)))
-        elif run_hits and run_hits[0].start() == 0 and len(run_hits) >= 1:
+        elif run_hit:
             if stripped in done_text:
                 continue
             done_text.add(stripped)
@@ -414,7 +427,8 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     pm = PageMeta()
     found: list[Found] = []
     blocks: dict[int, list] = {}
-    _pairs(root, container, found, blocks)
+    in_container = ElementSet(container.iter() if container is not None else ())
+    _pairs(root, in_container, found, blocks)
     # Pairs inside the body container count only when they form a metadata block:
     # three labels or more, mostly unambiguous ones, and no cell of running text (a
     # data table with 名称 / 时间 headers in the body is content, not metadata).
@@ -439,7 +453,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     for f in found:
         if f.rank == RANK_PAIR and (f.block is None or id(f.block) not in block_ids):
             f.rank = RANK_RUNON
-    _runon(root, container, found, pm.info_lines, pm.blocks)
+    _runon(root, container, in_container, found, pm.info_lines, pm.blocks)
     _unlabelled_dates(root, date_selectors, found, container, trusted_dates)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
