@@ -158,19 +158,37 @@ def _clean_field_value(fld: str, value: str) -> str:
     return v
 
 
-def _pairs(root: etree._Element, in_container: ElementSet, found: list[Found],
+def _inside(el: etree._Element, container: etree._Element | None) -> bool:
+    return container is not None and (el is container or container in el.iterancestors())
+
+
+_SKIP_TAGS = frozenset({"html", "body", "head", "title", "meta"})
+
+
+def _scan(root: etree._Element) -> tuple[list[tuple[etree._Element, str]], list[etree._Element]]:
+    """One pass over the page: elements short enough to be a label (with their text),
+    and elements whose text starts with something followed by a colon (labelled text)."""
+    labels: list[tuple[etree._Element, str]] = []
+    colons: list[etree._Element] = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            continue
+        head = head_text(el, 42)
+        if len(head) <= 40 and tag in LABEL_TAGS:  # head is the whole text when this short
+            labels.append((el, head))
+        h = head.lstrip()[:30]
+        if "：" in h or ":" in h or "︰" in h:
+            colons.append(el)
+    return labels, colons
+
+
+def _pairs(labels: list[tuple[etree._Element, str]], container: etree._Element | None, found: list[Found],
            blocks: dict[int, list]) -> None:
     lex = lexicon()
     seen_values = ElementSet()
     order = 0
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag not in LABEL_TAGS:
-            continue
-        if el.text and len(el.text) > 60:
-            continue
-        raw = short_text(el, 40)
-        if raw is None:
-            continue
+    for el, raw in labels:
         n = norm_label(raw)
         if not n or n not in lex.label_field:
             continue
@@ -200,7 +218,7 @@ def _pairs(root: etree._Element, in_container: ElementSet, found: list[Found],
         value = "" if is_placeholder(value) else _clean_field_value(fld, value)
         blk = _row_block(el)
         found.append(Found(fld, _label_text(raw), value, RANK_PAIR, order, lex.label_rank.get(n, 100), blk,
-                           inside=el in in_container))
+                           inside=_inside(el, container)))
         if blk is not None:
             blocks.setdefault(id(blk), [blk, 0])[1] += 1
 
@@ -223,12 +241,11 @@ def _has_block_child(el: etree._Element) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS and c.tag != "br" for c in el)
 
 
-def _runon(root: etree._Element, container: etree._Element | None, in_container: ElementSet,
+def _runon(colons: list[etree._Element], container: etree._Element | None,
            found: list[Found], info_lines: list[etree._Element], meta_blocks: list[etree._Element]) -> None:
     """Labelled text outside the body and outside the label/value blocks already read:
     info lines and run-on label blocks."""
     lex = lexicon()
-    skip = in_container
     in_blocks = ElementSet(e for b in meta_blocks for e in b.iter())
     # an info line can sit inside the container, above the text: look at its first lines
     head_lines = ElementSet()
@@ -247,14 +264,11 @@ def _runon(root: etree._Element, container: etree._Element | None, in_container:
 
     order = 10_000
     done_text: set[str] = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head", "title", "meta"):
+    for el in colons:
+        if el in in_blocks:
             continue
-        inside = el in skip
-        if (inside and el not in head_lines) or el in in_blocks:
-            continue
-        head = head_text(el, 40).lstrip()[:30]
-        if "：" not in head and ":" not in head and "︰" not in head:  # no label here: the cheap test
+        inside = _inside(el, container)
+        if inside and el not in head_lines:
             continue
         raw = short_text(el, 400)
         if raw is None:
@@ -427,8 +441,8 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     pm = PageMeta()
     found: list[Found] = []
     blocks: dict[int, list] = {}
-    in_container = ElementSet(container.iter() if container is not None else ())
-    _pairs(root, in_container, found, blocks)
+    labels, colons = _scan(root)
+    _pairs(labels, container, found, blocks)
     # Pairs inside the body container count only when they form a metadata block:
     # three labels or more, mostly unambiguous ones, and no cell of running text (a
     # data table with 名称 / 时间 headers in the body is content, not metadata).
@@ -453,7 +467,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     for f in found:
         if f.rank == RANK_PAIR and (f.block is None or id(f.block) not in block_ids):
             f.rank = RANK_RUNON
-    _runon(root, container, in_container, found, pm.info_lines, pm.blocks)
+    _runon(colons, container, found, pm.info_lines, pm.blocks)
     _unlabelled_dates(root, date_selectors, found, container, trusted_dates)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
