@@ -145,11 +145,11 @@ def _best_of(els: list[etree._Element]) -> etree._Element | None:
     return best
 
 
-def choose_container(root: etree._Element, raw: str, url: str | None
+def choose_container(root: etree._Element, raw: str, url: str | None, low: str | None = None
                      ) -> tuple[Profile | None, list[str], etree._Element | None, str | None]:
     """The first profile that recognises the page and finds its container; else generic."""
     cat = catalogue()
-    low = raw.lower()
+    low = raw.lower() if low is None else low
     for prof in cat.profiles:
         ev = evidence(prof, raw, url, root, low)
         if ev is None:
@@ -220,7 +220,8 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
         if (m.get("name") or m.get("property") or "").lower() in ("url", "og:url"):
             url = (m.get("content") or "").strip() or None
             break
-    prof, markers, container, _sel = choose_container(root, dec.text, url)
+    low = dec.text.lower()
+    prof, markers, container, _sel = choose_container(root, dec.text, url, low)
     if container is None:
         if any("deeper than 256" in w for w in warnings):
             raise NotAnArticle("no article text found: the page nests elements deeper than 256 levels "
@@ -232,7 +233,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     g = catalogue().generic
     title_sel = prof.title if prof else g.title
     meta = read_metadata(root, container, title_sel, prof.dates if prof else g.dates,
-                         trusted_dates=prof is not None)
+                         trusted_dates=prof is not None, raw=(dec.text, low))
     base = meta.url
     chrome_els = _chrome_elements(container)
     skip = ElementSet([*meta.blocks, *meta.info_lines, *chrome_els])

@@ -22,7 +22,7 @@ from ..canonical import DATE_FIELDS, MetaValue
 from .dates import find_date, parse_date
 from .lexicon import clean_value, is_placeholder, lexicon, norm_label, squash
 from .html import ElementSet
-from .selectors import select
+from .selectors import may_match, select
 
 #: Elements that can hold a label whose value follows them.  (li / p hold "label：value"
 #: inside themselves and are read as labelled text instead.)
@@ -383,7 +383,7 @@ def _pick(found: list[Found]) -> dict[str, Found]:
 
 
 def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found],
-                      container: etree._Element | None, trusted: bool) -> None:
+                      container: etree._Element | None, trusted: bool, raw: tuple[str, str] | None) -> None:
     """A publish date sitting unlabelled in an element: a profile's own selectors
     (gov.cn div.pages-date, Shanghai small.PBtime) rank with the info line; the
     generic guesses (.date, .time ...) only count above the body and rank last, so a
@@ -392,6 +392,8 @@ def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: l
     if container is not None and not trusted:
         where = container.xpath("count(preceding::*)")
     for sel in selectors:
+        if raw is not None and not may_match(sel, *raw):
+            continue
         for el in select(root, sel):
             if container is not None and (el is container or container in el.iterancestors()):
                 continue
@@ -409,7 +411,8 @@ def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: l
 
 
 def _title_element(root: etree._Element, container: etree._Element | None,
-                   selectors: tuple[str, ...], title_tag: str, pm: PageMeta) -> str | None:
+                   selectors: tuple[str, ...], title_tag: str, pm: PageMeta,
+                   raw: tuple[str, str] | None = None) -> str | None:
     """The title shown on the page, from the profile's title selectors.
 
     A candidate must look like a title (4–200 characters, not a label or info line)
@@ -417,7 +420,7 @@ def _title_element(root: etree._Element, container: etree._Element | None,
     that happens to share a class name (``td.bt`` labels vs ``div.bt`` titles)."""
     lex = lexicon()
     for sel in selectors:
-        if sel.startswith("meta:"):
+        if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
             continue
         for el in select(root, sel):
             if container is not None and (el is container or container in el.iterancestors()):
@@ -437,7 +440,9 @@ def _title_element(root: etree._Element, container: etree._Element | None,
 
 def read_metadata(root: etree._Element, container: etree._Element | None,
                   title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = (),
-                  trusted_dates: bool = True) -> PageMeta:
+                  trusted_dates: bool = True, raw: tuple[str, str] | None = None) -> PageMeta:
+    """Every metadata field of the page; ``raw`` (page text, lower-cased page text)
+    lets selectors that cannot match be skipped without running them."""
     pm = PageMeta()
     found: list[Found] = []
     blocks: dict[int, list] = {}
@@ -468,7 +473,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
         if f.rank == RANK_PAIR and (f.block is None or id(f.block) not in block_ids):
             f.rank = RANK_RUNON
     _runon(colons, container, found, pm.info_lines, pm.blocks)
-    _unlabelled_dates(root, date_selectors, found, container, trusted_dates)
+    _unlabelled_dates(root, date_selectors, found, container, trusted_dates, raw)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
     best = _pick(found)
@@ -487,7 +492,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     tt = root.find(".//title")
     title_tag = (tt.text or "").strip() if tt is not None else ""
     if not title:
-        title = _title_element(root, container, title_selectors, squash(title_tag), pm)
+        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw)
     if not title and title_tag:
         title = clean_title(title_tag, tags.get("sitename"), tags.get("columnname"))
         pm.title_source = "<title>"
