@@ -276,3 +276,9 @@ def test_short_content_lines_with_chrome_words_at_the_end_are_kept():
                           "<p>主办单位：某某市人民政府办公室 承办单位：某某市大数据中心</p>"), name="k.html")
     text = "".join(doc.find(Q + "body").itertext())
     assert "市民可扫一扫下方二维码在线报名" in text and "承办单位" not in text
+
+
+def test_embedded_pdf_becomes_an_attachment():
+    doc = extract(article(f'<p>{LONG}</p><iframe src="/u/2024/通知全文.pdf" width="100%"></iframe>'), name="e.html")
+    atts = [(a.get("href"), a.text) for a in doc.iter(Q + "attachment")]
+    assert atts == [("/u/2024/通知全文.pdf", "通知全文.pdf")]

@@ -80,6 +80,9 @@ def clean(root: etree._Element) -> None:
     """Drop script/style-like elements and hidden subtrees (display:none, [hidden])."""
     # tag-filtered iteration and an attribute XPath find the candidates at C speed
     doomed = list(root.iter(*DROP_TAGS))
+    for el in doomed:
+        if el.tag in ("iframe", "embed", "object"):
+            _embedded_file_as_link(el)
     doomed += [el for el in _STYLED(root) if is_hidden(el)]
     # Drop outermost first; dropping a parent takes its children with it.
     seen: set[int] = set()
@@ -92,6 +95,23 @@ def clean(root: etree._Element) -> None:
             # the value a browser would show: keep it as text where the script stood
             el.tail = written + (el.tail or "")
         drop(el)
+
+
+_FILE = re.compile(r"\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)(?:$|[?#])", re.I)
+
+
+def _embedded_file_as_link(el: etree._Element) -> None:
+    """A document embedded with <iframe>/<embed>/<object> (a PDF shown in the page) is
+    the page's content: leave a link to it where the element stood, so it becomes an
+    attachment instead of vanishing with the element."""
+    src = (el.get("src") or el.get("data") or "").strip()
+    if not src or not _FILE.search(src):
+        return
+    a = etree.Element("a", href=src)
+    a.text = src.rsplit("/", 1)[-1].split("?", 1)[0] or src
+    a.tail = el.tail
+    el.tail = None
+    el.addnext(a)
 
 
 _WRITE_LITERAL = re.compile(r"""document\.write(?:ln)?\(\s*(['"])(.{1,200}?)\1\s*\)""", re.S)
