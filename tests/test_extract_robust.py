@@ -282,3 +282,10 @@ def test_embedded_pdf_becomes_an_attachment():
     doc = extract(article(f'<p>{LONG}</p><iframe src="/u/2024/通知全文.pdf" width="100%"></iframe>'), name="e.html")
     atts = [(a.get("href"), a.text) for a in doc.iter(Q + "attachment")]
     assert atts == [("/u/2024/通知全文.pdf", "通知全文.pdf")]
+
+
+def test_a_notice_opening_with_time_and_place_keeps_them():
+    doc = extract(article(f"<p>时间：2024年3月5日（星期二）上午9:00</p><p>地点：市政府第一会议室</p><p>{LONG}</p>"),
+                  name="n.html")
+    text = "".join(doc.find(Q + "body").itertext())
+    assert "时间：2024年3月5日" in text and "地点：市政府第一会议室" in text

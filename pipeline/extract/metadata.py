@@ -78,6 +78,22 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     return "".join(out)
 
 
+_LONE_INFO_WEAK = frozenset({"时间", "日期", "作者"})
+
+
+def is_info_line(text: str) -> bool:
+    """The info line under a title (发布时间：… 来源：… 浏览次数：…), as a body line.
+
+    A line with only a bare 时间： / 日期： / 作者： is not enough: "时间：3月5日上午9时"
+    opens many a meeting notice."""
+    lex = lexicon()
+    t = text.strip()
+    if len(t) > lex.info_max or not lex.info_re.match(t):
+        return False
+    hits = [norm_label(m.group(1)) for m in lex.info_re.finditer(t)]
+    return len(hits) >= 2 or hits[0] not in _LONE_INFO_WEAK
+
+
 def head_text(el: etree._Element, n: int) -> str:
     """The first ``n``-odd characters of an element's text (enough to look for a label)."""
     out, size = [], 0
@@ -279,7 +295,8 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
         stripped = text.strip()
         if not stripped:
             continue
-        is_info = bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
+        is_info = is_info_line(stripped) if inside else \
+            bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
         run_hit = lex.runon_re.match(stripped)
         if inside and not is_info:
             continue

@@ -16,6 +16,7 @@ from ..canonical import E, q, sub
 from .body import Block
 from .dates import parse_date
 from .lexicon import lexicon, norm_label, squash
+from .metadata import is_info_line as _is_info_line
 
 _NUMBERING = (
     (1, re.compile(r"^[一二三四五六七八九十百]+\s*[、．.]")),
@@ -66,13 +67,6 @@ def _is_chrome_line(text: str, tail: bool = False) -> bool:
         if len(rest) <= 4:
             return True
     return False
-
-
-def _is_info_line(text: str) -> bool:
-    lex = lexicon()
-    t = text.strip()
-    m = lex.info_re.match(t)
-    return bool(m) and len(t) <= lex.info_max
 
 
 def _title_at(blocks: list[Block], stitle: str) -> int | None:
