@@ -73,7 +73,7 @@ def _title_at(blocks: list[Block], stitle: str) -> int | None:
     """Index just past the title when it is repeated near the top of the body (one
     line, or wrapped over two) with only short lines above it (site header,
     breadcrumb): everything up to it is page chrome."""
-    if not stitle:
+    if len(stitle) < 8:  # a title as short as "通知" proves nothing
         return None
     for k in range(min(8, len(blocks))):
         t = squash(blocks[k].text)
