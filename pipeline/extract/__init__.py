@@ -233,7 +233,8 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     g = catalogue().generic
     title_sel = prof.title if prof else g.title
     meta = read_metadata(root, container, title_sel, prof.dates if prof else g.dates,
-                         trusted_dates=prof is not None, raw=(dec.text, low))
+                         trusted_dates=prof is not None, raw=(dec.text, low),
+                         block_selectors=prof.meta_blocks if prof else ())
     base = meta.url
     chrome_els = _chrome_elements(container)
     skip = ElementSet([*meta.blocks, *meta.info_lines, *chrome_els])

@@ -457,7 +457,8 @@ def _title_element(root: etree._Element, container: etree._Element | None,
 
 def read_metadata(root: etree._Element, container: etree._Element | None,
                   title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = (),
-                  trusted_dates: bool = True, raw: tuple[str, str] | None = None) -> PageMeta:
+                  trusted_dates: bool = True, raw: tuple[str, str] | None = None,
+                  block_selectors: tuple[str, ...] = ()) -> PageMeta:
     """Every metadata field of the page; ``raw`` (page text, lower-cased page text)
     lets selectors that cannot match be skipped without running them."""
     pm = PageMeta()
@@ -473,12 +474,18 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     for f in found:
         if f.block is not None and norm_label(f.label) not in lex.weak_labels:
             strong[id(f.block)] = strong.get(id(f.block), 0) + 1
+    # the profile's own metadata blocks need no further proof
+    hinted = ElementSet()
+    for sel in block_selectors:
+        if raw is None or may_match(sel, *raw):
+            for el in select(root, sel):
+                hinted.add(el)
     pm.blocks = []
     for b, n in blocks.values():
         if n < 2:
             continue
         inside = container is not None and (b is container or container in b.iterancestors())
-        if inside and (n < 3 or strong.get(id(b), 0) < 2 or _has_long_cell(b)):
+        if inside and (n < 3 or strong.get(id(b), 0) < 2 or _has_long_cell(b)) and b not in hinted:
             continue
         pm.blocks.append(b)
     block_ids = {id(b) for b in pm.blocks}
