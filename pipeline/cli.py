@@ -295,6 +295,8 @@ def inspect(page: Path, as_json: bool) -> None:
                   source, and labels whose value was a placeholder (— —, 无, /)
       trimmed     lines cut from the start and end of the body as page chrome
                   (breadcrumb, info line, share buttons, print/close, footer)
+      left out    blocks inside the body element that are not the document
+                  (the metadata table, the info line, a share bar), named
       signature   the issuer and date found at the end of the document
 
     \b
