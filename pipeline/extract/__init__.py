@@ -134,12 +134,17 @@ def _score(el: etree._Element, g) -> float:
     return cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
 
 
+_MIN_CJK = 10  # a profile container with less than this (and no image or table) is a decoy
+
+
 def _best_of(els: list[etree._Element]) -> etree._Element | None:
-    best, best_n = None, 0
+    """The match holding the most text; None when none holds a sentence's worth (a
+    font-size widget may carry the container's id while the text sits elsewhere)."""
+    best, best_n = None, _MIN_CJK - 1
     for el in els:
         n = len(_CJK.findall(text_of(el)))
         if el.find(".//img") is not None or el.find(".//table") is not None:
-            n += 1
+            n += _MIN_CJK
         if n > best_n:
             best, best_n = el, n
     return best
