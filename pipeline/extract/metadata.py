@@ -411,7 +411,7 @@ def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: l
     for sel in selectors:
         if raw is not None and not may_match(sel, *raw):
             continue
-        for el in select(root, sel):
+        for el in select(root, sel)[:20]:  # bounded: each position test walks the page
             if container is not None and (el is container or container in el.iterancestors()):
                 continue
             if where is not None and el.xpath("count(preceding::*)") >= where:
