@@ -24,7 +24,7 @@ from ..errors import InputError, NotAnArticle
 from .body import Block, attachment_blocks, walk_container
 from .html import ElementSet, clean, parse, text_of
 from .lexicon import lexicon, squash
-from .metadata import PageMeta, read_metadata, short_text
+from .metadata import PageMeta, head_text, read_metadata, short_text
 from .profiles import Profile, catalogue, evidence
 from .selectors import may_match, select
 from .structure import Closing, Trimmed, build_body, find_closing, has_content, trim
@@ -122,13 +122,23 @@ def describe(el: etree._Element) -> str:
     return s
 
 
+_SCORE_TEXT = 400_000   # characters of a candidate looked at: enough to rank, bounded on huge pages
+_SCORE_LINKS = 2_000
+
+
 def _score(el: etree._Element, g) -> float:
+    """The generic fallback's score (docs/portal-templates.md section 5): CJK characters
+    + a bonus per long line - link text - chrome phrases."""
     lex = lexicon()
-    text = text_of(el)
+    text = head_text(el, _SCORE_TEXT)
     cjk = len(_CJK.findall(text))
     if cjk < g.min_cjk:
         return float("-inf")
-    links = sum(len(_CJK.findall(text_of(a))) for a in el.iter("a"))
+    links = 0
+    for i, a in enumerate(el.iter("a")):
+        if i >= _SCORE_LINKS:
+            break
+        links += len(_CJK.findall(head_text(a, 200)))
     lines = sum(1 for ln in text.split("\n") if len(squash(ln)) >= g.long_line)
     chrome = len(lex.chrome_re.findall(text))
     return cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
