@@ -289,3 +289,13 @@ def test_a_notice_opening_with_time_and_place_keeps_them():
                   name="n.html")
     text = "".join(doc.find(Q + "body").itertext())
     assert "时间：2024年3月5日" in text and "地点：市政府第一会议室" in text
+
+
+def test_many_nested_candidate_containers_stay_bounded():
+    p = "<p>" + "这是一个用于测试的较长段落，包含足够多的中文字符，以便成为正文的一部分。" * 3 + "</p>"
+    page = ("<html><body>" + "".join(f'<div class="lv{i}">' + p * 40 for i in range(200)) + "</div>" * 200
+            + "</body></html>").encode()
+    t0 = time.perf_counter()
+    doc = extract(page, name="nested.html")
+    assert time.perf_counter() - t0 < 30
+    assert validation_errors(doc) == []

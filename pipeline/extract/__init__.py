@@ -122,7 +122,7 @@ def describe(el: etree._Element) -> str:
     return s
 
 
-_SCORE_TEXT = 400_000   # characters of a candidate looked at: enough to rank, bounded on huge pages
+_SCORE_TEXT = 60_000   # characters of a candidate looked at: enough to rank, bounded on huge pages
 _SCORE_LINKS = 2_000
 
 
@@ -187,7 +187,7 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
         parent = p.getparent()
         if parent is not None and parent.tag not in ("html", "body"):
             cands.setdefault(id(parent), parent)
-        if len(cands) > 400:
+        if len(cands) > 200:
             break
     scored = [(s, i, el) for i, el in enumerate(cands.values()) if (s := _score(el, g)) != float("-inf")]
     if not scored:
