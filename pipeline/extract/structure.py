@@ -30,6 +30,7 @@ _NOTE = re.compile(r"^[（(][^（()）]{1,40}[）)]$|^附\s*注[:：]|^[（(]\s*
 _NOTE_STRICT = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]")
 _ORG_SUFFIX = re.compile(r"(局|政府|办公室|办公厅|委员会|厅|部|院|中心|公司|委|会|办|所|队|站|处|科|镇|街道|乡|村|"
                          r"集团|银行|大学|学院|学校|医院|协会|联合会|管委会|小组|指挥部|署|室|馆|社|台)$")
+_ADDRESSEE = re.compile(r"^[^。；！？]{2,120}(人民政府|委员会|各部门|各单位|有关单位|直属机构|办公室|机构|局|委|厅|办|部门|单位|院|公司|街道|镇|乡)[^。；！？]{0,20}[：:]$")
 _ATTACH_ITEM = re.compile(r"^\d{1,2}\s*[.．、]")
 _DOCNO = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{1,12}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*\d+\s*号$")
 
@@ -250,6 +251,11 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
         else:
             attach_list = False
         levels.append(None if attach_list else level_of(b))
+        if attach_list and b.kind == "p" and b.el.get("role") is None:
+            b.el.set("role", "attachment-note")   # 附件说明 (GB/T 9704 7.3.4)
+    # 主送机关: the opening "各…：" line of a 公文, before any heading
+    if blocks and blocks[0].kind == "p" and _ADDRESSEE.match(squash(blocks[0].text)) and not levels[0]:
+        blocks[0].el.set("role", "addressee")
     _demote_lists(blocks, levels)
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
