@@ -20,24 +20,18 @@ from lxml import etree
 from .. import GENERATOR, __version__
 from ..canonical import Provenance, build_document, validate
 from ..decode import Decoded, decode
-from ..errors import InputError, NotAnArticle
-from .body import Block, attachment_blocks, walk_container
+from ..errors import NotAnArticle
+from .body import attachment_blocks, walk_container
+from .container import choose_container, chrome_elements, describe
+from .gate import anti_bot, check_bytes, check_text, mirror_copy
 from .html import ElementSet, clean, parse, text_of
-from .lexicon import lexicon, squash
-from .metadata import PageMeta, head_text, read_metadata, short_text
-from .profiles import Profile, catalogue, evidence
-from .selectors import may_match, select
+from .metadata import PageMeta, read_metadata
+from .profiles import catalogue
+from .selectors import select
 from .structure import Closing, Trimmed, build_body, find_closing, has_content, trim
 
-__all__ = ["extract", "analyse", "Analysis"]
+__all__ = ["extract", "analyse", "Analysis", "choose_container"]
 
-_MAGIC = (
-    (b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP / Office"), (b"\x89PNG", "PNG image"), (b"GIF8", "GIF image"),
-    (b"\xff\xd8\xff", "JPEG image"), (b"\xd0\xcf\x11\xe0", "legacy Office (OLE)"), (b"Rar!", "RAR archive"),
-    (b"7z\xbc\xaf", "7-Zip archive"), (b"\x1f\x8b", "gzip archive"), (b"BM", None), (b"OFD", None),
-)
-_TAG = re.compile(r"<\s*(html|head|body|div|p|table|meta|title|span|a|br|td|!doctype)\b", re.I)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _ID_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -57,175 +51,19 @@ class Analysis:
     document: etree._Element | None = None
 
 
-def _check_bytes(data: bytes) -> None:
-    if not data:
-        raise InputError("empty file (0 bytes)")
-    if not data.strip():
-        raise InputError("the file holds only white space")
-    for magic, kind in _MAGIC:
-        if kind and data.startswith(magic):
-            raise InputError(f"not an HTML page: the bytes are a {kind} file")
-    head = data[:8192]
-    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > len(head) // 100:
-        raise InputError("not an HTML page: the file is binary data")
-
-
-def _check_text(text: str) -> None:
-    head = text.lstrip("\ufeff \t\r\n")[:4096]
-    if head[:1] in "{[" and not _TAG.search(head):
-        raise InputError("not an HTML page: the file looks like JSON data")
-    if not _TAG.search(text[:200_000]):
-        raise InputError("not an HTML page: no HTML markup found")
-
-
-def _anti_bot(raw: str, root: etree._Element) -> str | None:
-    lex = lexicon()
-    hit = next((p for p in lex.anti_bot_phrases if p in raw), None)
-    if hit is None:
-        for rx in lex.anti_bot_re:
-            m = rx.search(raw[:500_000])
-            if m:
-                hit = m.group(0)[:40]
-                break
-    if hit is None:
-        return None
-    body = root.find("body")
-    visible = len(_CJK.findall(text_of(body))) if body is not None else 0
-    return hit if visible < 300 else None
-
-
-def _mirror_copy(text: str, encoding: str) -> str | None:
-    """Why the text is a spam / mirror copy of a government page, or None.
-
-    A page whose bytes are Big5 was written in traditional characters to begin with
-    (Hong Kong, Macao, Taiwan); only a traditional page in a mainland encoding is
-    taken for a converted copy."""
-    lex = lexicon()
-    sample = text[:200_000]
-    pinyin = len(lex.pinyin_re.findall(sample))
-    if pinyin >= lex.pinyin_min and pinyin * 5 >= len(_CJK.findall(sample)):
-        return "a spam mirror copy, not the portal's page: pinyin is injected after the characters"
-    trad = 0 if encoding.startswith("big5") else len(lex.traditional_re.findall(sample))
-    if trad >= lex.traditional_min and trad > 3 * len(lex.simplified_re.findall(sample)):
-        return ("a traditional-character copy of a mainland government page (a mirror), "
-                "not the portal's own page")
-    return None
-
-
-def describe(el: etree._Element) -> str:
-    """``div#zoom.art_text`` — how provenance names a container."""
-    s = el.tag if isinstance(el.tag, str) else "?"
-    if el.get("id"):
-        s += "#" + el.get("id")
-    classes = (el.get("class") or "").split()
-    s += "".join("." + c for c in classes[:3])
-    return s
-
-
-_SCORE_TEXT = 60_000   # characters of a candidate looked at: enough to rank, bounded on huge pages
-_SCORE_LINKS = 2_000
-
-
-def _score(el: etree._Element, g) -> float:
-    """The generic fallback's score (docs/portal-templates.md section 5): CJK characters
-    + a bonus per long line - link text - chrome phrases."""
-    lex = lexicon()
-    text = head_text(el, _SCORE_TEXT)
-    cjk = len(_CJK.findall(text))
-    if cjk < g.min_cjk:
-        return float("-inf")
-    links = 0
-    for i, a in enumerate(el.iter("a")):
-        if i >= _SCORE_LINKS:
-            break
-        links += len(_CJK.findall(head_text(a, 200)))
-    lines = sum(1 for ln in text.split("\n") if len(squash(ln)) >= g.long_line)
-    chrome = len(lex.chrome_re.findall(text))
-    return cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
-
-
-_MIN_CJK = 10  # a profile container with less than this (and no image or table) is a decoy
-
-
-def _best_of(els: list[etree._Element]) -> etree._Element | None:
-    """The match holding the most text; None when none holds a sentence's worth (a
-    font-size widget may carry the container's id while the text sits elsewhere)."""
-    best, best_n = None, _MIN_CJK - 1
-    for el in els:
-        n = len(_CJK.findall(text_of(el)))
-        if el.find(".//img") is not None or el.find(".//table") is not None:
-            n += _MIN_CJK
-        if n > best_n:
-            best, best_n = el, n
-    return best
-
-
-def choose_container(root: etree._Element, raw: str, url: str | None, low: str | None = None
-                     ) -> tuple[Profile | None, list[str], etree._Element | None, str | None]:
-    """The first profile that recognises the page and finds its container; else generic."""
-    cat = catalogue()
-    low = raw.lower() if low is None else low
-    for prof in cat.profiles:
-        ev = evidence(prof, raw, url, root, low)
-        if ev is None:
-            continue
-        for sel in prof.containers:
-            if not may_match(sel, raw, low):
-                continue
-            el = _best_of(select(root, sel))
-            if el is not None:
-                return prof, ev + [f"container {sel!r}"], el, sel
-    g = cat.generic
-    cands: dict[int, etree._Element] = {}
-    for sel in g.candidates:
-        if not may_match(sel, raw, low):
-            continue
-        for el in select(root, sel):
-            cands.setdefault(id(el), el)
-    # parents of paragraphs, as in readability
-    for p in root.iter("p", "br"):
-        parent = p.getparent()
-        if parent is not None and parent.tag not in ("html", "body"):
-            cands.setdefault(id(parent), parent)
-        if len(cands) > 200:
-            break
-    scored = [(s, i, el) for i, el in enumerate(cands.values()) if (s := _score(el, g)) != float("-inf")]
-    if not scored:
-        return None, [], None, None
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    return None, ["generic: scored container"], scored[0][2], None
-
-
-def _chrome_elements(container: etree._Element) -> list[etree._Element]:
-    """Share bars, QR blocks, print/close links ... inside the container, by class or id.
-
-    Only short ones: a class name is weak evidence, and a long block carrying one
-    (``div.editor`` around real text) is kept rather than lose the text."""
-    classes = lexicon().chrome_classes
-    out = []
-    for el in container.iter():
-        if el is container or not isinstance(el.tag, str):
-            continue
-        toks = set((el.get("class") or "").split())
-        if el.get("id"):
-            toks.add(el.get("id"))
-        if toks & classes and short_text(el, 300) is not None:
-            out.append(el)
-    return out
-
-
 def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Analysis:
-    _check_bytes(data)
+    """Run every stage on one page and keep what each decided (see the module docstring)."""
+    check_bytes(data)
     dec = decode(data)
     warnings: list[str] = []
     if dec.replaced:
         warnings.append(f"{dec.replaced} byte sequence(s) could not be decoded as {dec.encoding} "
                         "and were replaced with U+FFFD")
-    _check_text(dec.text)
+    check_text(dec.text)
     parsed = parse(dec.text)
     warnings += parsed.warnings
     root = parsed.root
-    bot = _anti_bot(dec.text, root)
+    bot = anti_bot(dec.text, root)
     if bot:
         raise NotAnArticle(f"anti-bot or firewall challenge page, not an article (found {bot!r})")
     clean(root)
@@ -242,7 +80,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
             raise NotAnArticle("no article text found: the page nests elements deeper than 256 levels "
                                "and nothing readable remains above that depth")
         raise NotAnArticle("no article text found: the page holds only navigation and page chrome")
-    mirror = _mirror_copy(text_of(container), dec.encoding)
+    mirror = mirror_copy(text_of(container), dec.encoding)
     if mirror:
         raise NotAnArticle(mirror)
     g = catalogue().generic
@@ -251,7 +89,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
                          trusted_dates=prof is not None, raw=(dec.text, low),
                          block_selectors=prof.meta_blocks if prof else ())
     base = meta.url
-    chrome_els = _chrome_elements(container)
+    chrome_els = chrome_elements(container)
     skip = ElementSet([*meta.blocks, *meta.info_lines, *chrome_els])
     skipped = []
     for why, els in (("metadata block", meta.blocks), ("info line", meta.info_lines), ("page chrome", chrome_els)):
