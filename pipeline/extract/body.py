@@ -204,6 +204,22 @@ def _strip_ends(p: etree._Element) -> str:
     return lead
 
 
+def _drop_empty_inline(p: etree._Element) -> None:
+    """Remove inline elements left empty (a <b> that held only spaces), keeping tails."""
+    br = q("br")
+    for el in reversed(list(p.iter())):
+        if el is p or el.tag == br or len(el) or (el.text or ""):
+            continue
+        parent = el.getparent()
+        if el.tail:
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
+
+
 def _indent_chars(lead: str) -> int:
     n = 0.0
     for c in lead:
@@ -261,6 +277,7 @@ class Walker:
             return
         p = line.p
         lead = _strip_ends(p)
+        _drop_empty_inline(p)
         text = "".join(p.itertext())
         if not squash(text):
             return
