@@ -299,3 +299,18 @@ def test_many_nested_candidate_containers_stay_bounded():
     doc = extract(page, name="nested.html")
     assert time.perf_counter() - t0 < 30
     assert validation_errors(doc) == []
+
+
+def test_table_caption_and_thead_are_kept():
+    doc = extract(article(f"<p>{LONG}</p><table><caption>表1 资金分配表</caption><thead><tr><td>县区</td><td>金额</td></tr>"
+                          "</thead><tbody><tr><td>甲县</td><td>100</td></tr></tbody></table>"), name="c.html")
+    t = doc.find(f".//{Q}table")
+    assert t.find(Q + "caption").text == "表1 资金分配表"
+    assert t.find(Q + "row").get("header") == "true"
+
+
+def test_two_column_layout_row_is_unwrapped():
+    doc = extract(article(f"<table><tr><td><p>{LONG * 8}</p><p>{LONG}</p></td><td>相关链接</td></tr></table>"),
+                  name="l.html")
+    assert doc.find(f".//{Q}table") is None
+    assert LONG in "".join(doc.find(Q + "body").itertext())

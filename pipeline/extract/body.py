@@ -445,18 +445,23 @@ class Walker:
         """Build a data table; False when it is a layout table to unwrap."""
         rows = _rows(table)
         if not rows:
-            return True
-        width = max(len(cells) for cells in rows)
+            return False
+        width = max(len(cells) for _, cells in rows)
         nested = any(t is not table for t in table.iter("table"))
-        if self.in_cell or width <= 1 or nested:
+        # a row or two whose cells hold running text is page layout (a two-column page)
+        prose = len(rows) <= 2 and any(short_text_len(c, 300) > 300 for _, cells in rows for c in cells)
+        if self.in_cell or width <= 1 or nested or prose:
             return False
         self.flush()
         t = E("table")
-        for cells in rows:
+        cap = table.find("caption")
+        if cap is not None and "".join(cap.itertext()).strip():
+            t.append(E("caption", " ".join("".join(cap.itertext()).split())))
+        for in_head, cells in rows:
             if not cells:
                 continue
             r = E("row")
-            if all(c.tag == "th" for c in cells):
+            if in_head or all(c.tag == "th" for c in cells):
                 r.set("header", "true")
             for c in cells:
                 cell = E("cell", rowspan=_span(c.get("rowspan")), colspan=_span(c.get("colspan")))
@@ -494,8 +499,8 @@ def _span(v: str | None) -> int | None:
     return n if n > 1 else None
 
 
-def _rows(table: etree._Element) -> list[list[etree._Element]]:
-    """Rows of a table (its own, not nested tables'), each a list of td/th."""
+def _rows(table: etree._Element) -> list[tuple[bool, list[etree._Element]]]:
+    """Rows of a table (its own, not nested tables'): (in <thead>, its td/th cells)."""
     rows = []
     for child in table:
         if not isinstance(child.tag, str):
@@ -507,8 +512,18 @@ def _rows(table: etree._Element) -> list[list[etree._Element]]:
         else:
             continue
         for tr in trs:
-            rows.append([c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")])
+            rows.append((child.tag == "thead", [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]))
     return rows
+
+
+def short_text_len(el: etree._Element, limit: int) -> int:
+    """Length of an element's text, counted only up to just past ``limit``."""
+    n = 0
+    for t in el.itertext():
+        n += len(t.strip())
+        if n > limit:
+            break
+    return n
 
 
 def walk_container(container: etree._Element, *, base_url: str | None, skip: ElementSet,
