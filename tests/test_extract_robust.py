@@ -314,3 +314,9 @@ def test_two_column_layout_row_is_unwrapped():
                   name="l.html")
     assert doc.find(f".//{Q}table") is None
     assert LONG in "".join(doc.find(Q + "body").itertext())
+
+
+def test_image_in_a_table_cell_is_reported():
+    a = analyse(article(f'<p>{LONG}</p><table border="1"><tr><td>照片</td><td><img src="./W0201.jpg" alt="现场"></td></tr>'
+                        "<tr><td>说明</td><td>施工现场</td></tr></table>"), name="i.html")
+    assert any("table cell" in w for w in a.warnings)

@@ -96,7 +96,8 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
         for el in els:
             if el is not container and container in el.iterancestors():
                 skipped.append(f"{why}: {describe(el)} “{' '.join(text_of(el).split())[:60]}”")
-    blocks = walk_container(container, base_url=base, skip=skip, ranges=prof.ranges if prof else ())
+    blocks, lost = walk_container(container, base_url=base, skip=skip, ranges=prof.ranges if prof else ())
+    warnings += lost[:5] + ([f"and {len(lost) - 5} more such warning(s)"] if len(lost) > 5 else [])
     trimmed = Trimmed()
     title = meta.values.get("title").value if "title" in meta.values else None
     docno = meta.values.get("doc-number").value if "doc-number" in meta.values else None

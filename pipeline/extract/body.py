@@ -430,7 +430,8 @@ class Walker:
             v = el.get(dim) or ""
             if v.isdigit() and int(v) <= 24:
                 return
-        if self.in_cell:
+        if self.in_cell:  # a cell holds text only in the canonical model
+            self.warnings.append(f"an image inside a table cell was not kept: {src}")
             return
         self.flush()
         if self.base_url:
@@ -467,6 +468,7 @@ class Walker:
                 cell = E("cell", rowspan=_span(c.get("rowspan")), colspan=_span(c.get("colspan")))
                 sub = Walker(base_url=self.base_url, skip=self.skip, in_cell=True)
                 blocks = [b for b in sub.walk(c, include_root=False) if b.kind == "p"]
+                self.warnings += sub.warnings
                 if len(blocks) == 1:
                     p = blocks[0].el
                     cell.text = p.text
@@ -527,12 +529,13 @@ def short_text_len(el: etree._Element, limit: int) -> int:
 
 
 def walk_container(container: etree._Element, *, base_url: str | None, skip: ElementSet,
-                   ranges: tuple[tuple[str, str], ...] = ()) -> list[Block]:
-    """Blocks of a body container, in document order."""
+                   ranges: tuple[tuple[str, str], ...] = ()) -> tuple[list[Block], list[str]]:
+    """Blocks of a body container, in document order, and what could not be kept."""
     active_ranges = tuple(r for r in ranges if any(
         isinstance(c.tag, str) is False and r[0] in (c.text or "") for c in container.iter(etree.Comment)))
     w = Walker(base_url=base_url, skip=skip, ranges=active_ranges)
-    return w.walk(container, include_root=False)
+    blocks = w.walk(container, include_root=False)
+    return blocks, w.warnings
 
 
 def attachment_blocks(links: list[etree._Element], base_url: str | None,
