@@ -320,3 +320,11 @@ def test_image_in_a_table_cell_is_reported():
     a = analyse(article(f'<p>{LONG}</p><table border="1"><tr><td>照片</td><td><img src="./W0201.jpg" alt="现场"></td></tr>'
                         "<tr><td>说明</td><td>施工现场</td></tr></table>"), name="i.html")
     assert any("table cell" in w for w in a.warnings)
+
+
+def test_caption_line_under_an_image_becomes_its_caption():
+    doc = extract(article(f'<p>{LONG}</p><p style="text-align:center"><img src="./W02.jpg" alt="现场"></p>'
+                          '<p style="text-align:center">图为施工现场。（区水务局供图）</p>'
+                          f"<p>{LONG}</p>"), name="c.html")
+    fig = doc.find(f".//{Q}figure")
+    assert fig.find(Q + "caption").text == "图为施工现场。（区水务局供图）"

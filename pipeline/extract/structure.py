@@ -237,6 +237,23 @@ def _demote_lists(blocks: list[Block], levels: list[int | None]) -> None:
         i = j + 1
 
 
+_CAPTION_HINT = re.compile(r"^(图|圖|图片|照片)|供图|摄影?[）)]?$|摄）|（.{0,12}摄）")
+
+
+def _captions(blocks: list[Block], levels: list[int | None]) -> set[int]:
+    """Indexes of lines that caption the image just above them: short, centred (or
+    worded like a caption: 图为…, …供图, …摄), not a heading."""
+    out = set()
+    for i in range(1, len(blocks)):
+        b, prev = blocks[i], blocks[i - 1]
+        if prev.kind != "figure" or b.kind != "p" or levels[i]:
+            continue
+        t = squash(b.text)
+        if 0 < len(t) <= 60 and (b.align == "center" or _CAPTION_HINT.search(t)):
+            out.add(i)
+    return out
+
+
 def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: list[Block]) -> etree._Element:
     body = E("body")
     levels: list[int | None] = []
@@ -260,7 +277,17 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
     stack: list[tuple[int, etree._Element]] = [(0, body)]
-    for b, lv in zip(blocks, levels):
+    captions = _captions(blocks, levels)
+    for i, (b, lv) in enumerate(zip(blocks, levels)):
+        if i in captions:
+            continue
+        if b.kind == "figure" and i + 1 in captions:
+            cap = E("caption")
+            p = blocks[i + 1].el
+            cap.text = p.text
+            for child in list(p):
+                cap.append(child)
+            b.el.append(cap)
         if lv:
             lv -= shift
             while stack[-1][0] >= lv:
