@@ -299,3 +299,49 @@ def check(out: Path, as_json: bool, quiet: bool) -> None:
     click.echo(f"{len(results)} documents checked: {len(results) - len(bad)} ok, {len(bad)} with problems",
                err=as_json)
     sys.exit(1 if bad else 0)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("page", metavar="PAGE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of text.")
+def inspect(page: Path, as_json: bool) -> None:
+    """Show how one page would be read, without writing anything.
+
+    Use it when a record looks wrong: it tells you what the extractor decided and
+    why, so you can see whether the page or the extractor is at fault.
+
+    \b
+    The report shows:
+      encoding    the character set used, and whether the page declared it or it
+                  had to be detected
+      template    the portal family recognised (TRS, Hanweb, gov.cn, Guangdong
+                  gkmlpt, Beijing, Shanghai ...) and the markers that matched;
+                  "generic" when no known family fits
+      body from   the element taken as the article body
+      metadata    each field with the page's own label (信息索引号, 发文机关 ...)
+                  and the date exactly as the page shows it
+      also seen   values found elsewhere on the page that lost to a better
+                  source, and labels whose value was a placeholder (— —, 无, /)
+      trimmed     lines cut from the start and end of the body as page chrome
+                  (breadcrumb, info line, share buttons, print/close, footer)
+      left out    blocks inside the body element that are not the document
+                  (the metadata table, the info line, a share bar), named
+      signature   the issuer and date found at the end of the document
+
+    \b
+    Exit status: 0 the page can be extracted, 1 it cannot (the reason is printed:
+    an empty or binary file, an anti-bot challenge page, a page with no article).
+
+    \b
+    Examples:
+      govdoc inspect pages/t20240509_12345.html
+      govdoc inspect pages/notice.html --json > notice-inspect.json
+    """
+    from .extract.inspect import format_report, inspect_page
+
+    report = inspect_page(page.read_bytes(), name=page.name)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_report(report))
+    sys.exit(0 if report.get("ok") else 1)

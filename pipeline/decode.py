@@ -10,8 +10,8 @@ Order of evidence:
      decoded strictly; gb2312 / gbk / cp936 are read as gb18030, their superset
                                                            -> method "declared"
   3. no declaration, or it is wrong (strict decoding fails) or the result is
-     mojibake: UTF-8 if the bytes are valid UTF-8, then gb18030, then
-     charset-normalizer                                    -> method "detected"
+     mojibake: UTF-8 if the bytes are valid UTF-8, else charset-normalizer among
+     the charsets portals use, then gb18030                -> method "detected"
   4. nothing decodes cleanly: UTF-8 with replacement characters, counted in
      ``replaced`` so the caller can warn                   -> method "fallback"
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -81,24 +80,30 @@ def codec_for(name: str) -> str | None:
         return None
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CJKISH = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+_LATIN = re.compile("[\x80-\xff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+                    "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026"
+                    "\u2030\u2039\u203a\u20ac\u2122]")
+_ODD = re.compile(r"[\ue000-\uf8ff\u3400-\u4dbf\ufffd]")
+
+
 def looks_mojibake(text: str) -> bool:
     """True when text decoded from a Chinese page is plainly the wrong charset.
 
     Signs: a good share of Latin-1 letters / C1 controls and hardly any CJK (UTF-8 or
-    GBK read as cp1252), or many characters from the rare CJK extension blocks and
-    private use area (UTF-8 read as GBK).
+    GBK read as cp1252), or many characters from the private use area, the rare CJK
+    extension A block or U+FFFD (UTF-8 read as GBK).  Counted with regular
+    expressions on a sample, so it costs little on a large page.
     """
-    sample = text[:200_000]
-    non_ascii = [c for c in sample if ord(c) > 0x7F]
-    if len(non_ascii) < 8:
+    sample = text[:100_000]
+    n = len(_NON_ASCII.findall(sample))
+    if n < 8:
         return False
-    cjk = sum(1 for c in non_ascii if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f"
-              or "\uff00" <= c <= "\uffef")
-    latin = sum(1 for c in non_ascii if "\x80" <= c <= "\xff" or c in "ŒœŠšŸŽžƒˆ˜–—‘’‚“”„†‡•…‰‹›€™")
-    odd = sum(1 for c in non_ascii if "\ue000" <= c <= "\uf8ff" or "\u3400" <= c <= "\u4dbf"
-              or unicodedata.category(c) in ("Co", "Cn"))
-    n = len(non_ascii)
-    return latin / n > 0.3 and cjk / n < 0.3 or odd / n > 0.1
+    cjk = len(_CJKISH.findall(sample))
+    latin = len(_LATIN.findall(sample))
+    odd = len(_ODD.findall(sample))
+    return (latin / n > 0.3 and cjk / n < 0.3) or odd / n > 0.1
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -108,28 +113,35 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
+#: Candidates for detection: the charsets Chinese portal pages are written in.
+_CANDIDATES = ["gb18030", "big5", "utf_8", "utf_16", "shift_jis", "euc_kr"]
+
+
 def _detect(data: bytes) -> tuple[str, str] | None:
-    """(text, codec) for undeclared or wrongly declared bytes, or None."""
+    """(text, codec) for undeclared or wrongly declared bytes, or None.
+
+    Valid UTF-8 with multi-byte sequences is UTF-8 (GBK text practically never is);
+    otherwise charset-normalizer chooses among the charsets portals use, and its
+    choice must decode strictly and not read as mojibake; gb18030 is the last try."""
     if data.isascii():
         return data.decode("ascii"), "utf-8"
     text = _strict(data, "utf-8")
     if text is not None:
         return text, "utf-8"
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data[:200_000], cp_isolation=_CANDIDATES).best()
+    except Exception:  # pragma: no cover - detection is a best effort
+        best = None
+    if best is not None:
+        codec = codec_for(best.encoding) or best.encoding
+        text = _strict(data, codec)
+        if text is not None and not looks_mojibake(text):
+            return text, codec
     text = _strict(data, "gb18030")
     if text is not None and not looks_mojibake(text):
         return text, "gb18030"
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - it is a declared dependency
-        return None
-    best = from_bytes(data[:2_000_000]).best()
-    if best is None:
-        return None
-    codec = codec_for(best.encoding) or best.encoding
-    text = _strict(data, codec)
-    if text is None or looks_mojibake(text):
-        return None
-    return text, codec
+    return None
 
 
 def decode(data: bytes) -> Decoded:
@@ -144,7 +156,8 @@ def decode(data: bytes) -> Decoded:
         codec = codec_for(declared)
         if codec:
             text = _strict(data, codec)
-            if text is not None and not looks_mojibake(text):
+            # strictly valid UTF-8 is UTF-8; any other charset is checked for mojibake
+            if text is not None and (codec == "utf-8" or not looks_mojibake(text)):
                 # A non-UTF-8 declaration over bytes that are valid UTF-8 with multi-byte
                 # sequences is a wrong declaration (GBK text is practically never valid
                 # UTF-8, while UTF-8 often "decodes" as gb18030 into nonsense).

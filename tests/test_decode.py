@@ -61,3 +61,9 @@ def test_mojibake_heuristic():
 def test_undecodable_bytes_fall_back_without_crashing():
     d = decode(b"<html><body><p>" + b"\xff\xfe\xfd\x80\x81" * 50 + b"</p></body></html>")
     assert d.method in ("fallback", "detected") and d.text
+
+
+def test_undeclared_big5_is_detected_as_big5():
+    text = "國務院辦公廳關於進一步優化支付服務提升支付便利性的意見，各級政府要認真貫徹執行。"
+    d = decode(f"<html><head><title>通知</title></head><body><p>{text}</p></body></html>".encode("big5"))
+    assert d.method == "detected" and d.encoding.startswith("big5") and text in d.text

@@ -180,3 +180,151 @@ def test_title_suffix_is_stripped_from_the_title_element():
                           head='<meta name="SiteName" content="某某市人民政府"><meta name="ColumnName" content="通知公告">'),
                   name="t.html")
     assert doc.find(f"{Q}meta/{Q}title").text == "测试通知"
+
+
+def test_numbered_name_list_is_not_headings():
+    doc = extract(article(f"<p>{LONG}</p><p>1.张三</p><p>2.李四</p><p>3.王五</p><p>{LONG}</p>"), name="l.html")
+    assert not [b for b in blocks(doc) if b[0] == "heading"]
+
+
+def test_info_line_inside_the_container_is_read_and_dropped():
+    doc = extract(article(f"<p>发布时间：2024-05-06 09:00　来源：市发展改革委　浏览次数：</p><p>{LONG}</p>"), name="i.html")
+    m = doc.find(Q + "meta")
+    assert m.find(Q + "published-date").text == "2024-05-06" and m.find(Q + "source").text == "市发展改革委"
+    assert "浏览次数" not in "".join(doc.find(Q + "body").itertext())
+
+
+def test_tail_navigation_lines_are_trimmed():
+    doc = extract(article(f"<p>{LONG}</p><p>上一篇：关于做好2023年度相关工作的通知的补充说明</p>"
+                          "<p>下一篇：某某市召开2024年度全市经济工作会议并部署相关任务</p>"), name="n.html")
+    assert "上一篇" not in "".join(doc.find(Q + "body").itertext())
+
+
+def test_nested_layout_table_is_unwrapped_and_data_table_kept():
+    doc = extract(article('<table><tr><td>'
+                          f'<p>{LONG}</p><table border="1"><tr><td>项目</td><td>金额</td></tr>'
+                          '<tr><td>甲</td><td>10</td></tr></table><p>这是表格后面的一段正文内容，需要保留。</p>'
+                          '</td></tr></table>'), name="t.html")
+    tables = doc.findall(f".//{Q}table")
+    assert len(tables) == 1 and len(tables[0].findall(Q + "row")) == 2
+    text = "".join(doc.find(Q + "body").itertext())
+    assert LONG in text and "这是表格后面的一段正文内容" in text
+
+
+def test_attachment_lines_after_the_signature_follow_it():
+    doc = extract(article(f"<p>{LONG}</p>"
+                          '<p align="right">某某市人民政府办公室</p><p align="right">2024年3月1日</p>'
+                          "<p>附件：1.申报表</p><p>2.汇总表</p>"), name="a.html")
+    body = doc.find(Q + "body")
+    sig = body.find(Q + "signature")
+    assert sig is not None and sig.find(Q + "org").text == "某某市人民政府办公室"
+    after = [("".join(e.itertext())) for e in sig.itersiblings()]
+    assert after == ["附件：1.申报表", "2.汇总表"]
+
+
+def test_data_table_with_label_like_headers_in_the_body_is_kept():
+    doc = extract(article(f"<p>{LONG}</p><table border='1'><tr><td>名称</td><td>时间</td><td>来源</td></tr>"
+                          "<tr><td>项目甲</td><td>2024年</td><td>市财政</td></tr></table>"), name="d.html")
+    t = doc.find(f".//{Q}table")
+    assert t is not None and "项目甲" in "".join(t.itertext())
+
+
+def test_metadata_table_inside_the_container_leaves_the_body():
+    meta = ('<table><tr><td>索引号：</td><td>001/2024-1</td><td>发布机构：</td><td>某某局</td></tr>'
+            '<tr><td>成文日期：</td><td>2024-01-02</td><td>文号：</td><td>某发〔2024〕1号</td></tr></table>')
+    doc = extract(article(meta + f"<p>{LONG}</p>"), name="m.html")
+    assert doc.find(f".//{Q}table") is None
+    assert doc.find(f"{Q}meta/{Q}index-number").text == "001/2024-1"
+
+
+def test_spam_mirror_copies_are_not_articles():
+    pinyin = "".join(f"{c}({p})" for c, p in zip("为进一步做好相关工作切实保障人民群众", ["wei", "jin", "yi", "bu", "zuo", "hao", "xiang", "guan", "gong", "zuo", "qie", "shi", "bao", "zhang", "ren", "min", "qun", "zhong"]))
+    with pytest.raises(NotAnArticle, match="pinyin"):
+        extract(article(f"<p>{pinyin * 3}</p>"), name="p.html")
+    trad = "國務院辦公廳關於進一步做好經濟工作的通知，各級機構要認真組織實現發展目標。" * 3
+    with pytest.raises(NotAnArticle, match="traditional"):
+        extract(article(f"<p>{trad}</p>"), name="t.html")
+
+
+def test_document_write_value_is_recovered_and_null_is_no_value():
+    meta = ("<table><tr><td>文号：</td><td><script>var fileNum='湘政发 〔2009〕30号';"
+            "if(fileNum!='null'){document.write(fileNum)}</script></td>"
+            "<td>成文日期：</td><td><script>var d='null';if(d!='null'){document.write(d)}</script></td></tr>"
+            "<tr><td>索引号：</td><td>43000/2009-01</td><td>发布机构：</td><td>湖南省人民政府</td></tr></table>")
+    m = extract(article(f"<p>{LONG}</p>", before=meta), name="w.html").find(Q + "meta")
+    assert m.find(Q + "doc-number").text == "湘政发〔2009〕30号" and m.find(Q + "written-date") is None
+
+
+def test_lead_image_above_the_content_marker_is_kept():
+    doc = extract(article('<table><tr><td><img src="./W020240101123.jpg" alt="领导调研"></td></tr></table>'
+                          f"<!--ZJEG_RSS.content.begin--><p>{LONG}</p><!--ZJEG_RSS.content.end-->"
+                          '<p>扫一扫在手机打开当前页</p><img src="/qr.png" alt="二维码">'), name="h.html")
+    imgs = doc.findall(f".//{Q}image")
+    assert [i.get("src") for i in imgs] == ["./W020240101123.jpg"]
+
+
+def test_file_links_above_the_body_are_not_attachments():
+    nav = '<div class="side"><a href="/gk/zhinan.pdf">政府信息公开指南.pdf</a></div>'
+    after = '<div class="fj">相关附件：<a href="./P0202401.xlsx">分配表.xlsx</a></div>'
+    doc = extract(article(f"<p>{LONG}</p>", before=nav, after=after), name="f.html")
+    atts = [a.text for a in doc.iter(Q + "attachment")]
+    assert atts == ["分配表.xlsx"]
+
+
+def test_short_content_lines_with_chrome_words_at_the_end_are_kept():
+    doc = extract(article(f"<p>{LONG}</p><p>市民可扫一扫下方二维码在线报名。</p>"
+                          "<p>主办单位：某某市人民政府办公室 承办单位：某某市大数据中心</p>"), name="k.html")
+    text = "".join(doc.find(Q + "body").itertext())
+    assert "市民可扫一扫下方二维码在线报名" in text and "承办单位" not in text
+
+
+def test_embedded_pdf_becomes_an_attachment():
+    doc = extract(article(f'<p>{LONG}</p><iframe src="/u/2024/通知全文.pdf" width="100%"></iframe>'), name="e.html")
+    atts = [(a.get("href"), a.text) for a in doc.iter(Q + "attachment")]
+    assert atts == [("/u/2024/通知全文.pdf", "通知全文.pdf")]
+
+
+def test_a_notice_opening_with_time_and_place_keeps_them():
+    doc = extract(article(f"<p>时间：2024年3月5日（星期二）上午9:00</p><p>地点：市政府第一会议室</p><p>{LONG}</p>"),
+                  name="n.html")
+    text = "".join(doc.find(Q + "body").itertext())
+    assert "时间：2024年3月5日" in text and "地点：市政府第一会议室" in text
+
+
+def test_many_nested_candidate_containers_stay_bounded():
+    p = "<p>" + "这是一个用于测试的较长段落，包含足够多的中文字符，以便成为正文的一部分。" * 3 + "</p>"
+    page = ("<html><body>" + "".join(f'<div class="lv{i}">' + p * 40 for i in range(200)) + "</div>" * 200
+            + "</body></html>").encode()
+    t0 = time.perf_counter()
+    doc = extract(page, name="nested.html")
+    assert time.perf_counter() - t0 < 30
+    assert validation_errors(doc) == []
+
+
+def test_table_caption_and_thead_are_kept():
+    doc = extract(article(f"<p>{LONG}</p><table><caption>表1 资金分配表</caption><thead><tr><td>县区</td><td>金额</td></tr>"
+                          "</thead><tbody><tr><td>甲县</td><td>100</td></tr></tbody></table>"), name="c.html")
+    t = doc.find(f".//{Q}table")
+    assert t.find(Q + "caption").text == "表1 资金分配表"
+    assert t.find(Q + "row").get("header") == "true"
+
+
+def test_two_column_layout_row_is_unwrapped():
+    doc = extract(article(f"<table><tr><td><p>{LONG * 8}</p><p>{LONG}</p></td><td>相关链接</td></tr></table>"),
+                  name="l.html")
+    assert doc.find(f".//{Q}table") is None
+    assert LONG in "".join(doc.find(Q + "body").itertext())
+
+
+def test_image_in_a_table_cell_is_reported():
+    a = analyse(article(f'<p>{LONG}</p><table border="1"><tr><td>照片</td><td><img src="./W0201.jpg" alt="现场"></td></tr>'
+                        "<tr><td>说明</td><td>施工现场</td></tr></table>"), name="i.html")
+    assert any("table cell" in w for w in a.warnings)
+
+
+def test_caption_line_under_an_image_becomes_its_caption():
+    doc = extract(article(f'<p>{LONG}</p><p style="text-align:center"><img src="./W02.jpg" alt="现场"></p>'
+                          '<p style="text-align:center">图为施工现场。（区水务局供图）</p>'
+                          f"<p>{LONG}</p>"), name="c.html")
+    fig = doc.find(f".//{Q}figure")
+    assert fig.find(Q + "caption").text == "图为施工现场。（区水务局供图）"

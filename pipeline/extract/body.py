@@ -25,7 +25,7 @@ _BLOCK = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", 
                     "blockquote", "section", "article", "center", "address", "pre", "header", "footer",
                     "main", "aside", "nav", "figure", "figcaption", "hr", "form", "fieldset", "tr",
                     "tbody", "thead", "tfoot", "caption", "td", "th", "ucapcontent", "details", "summary",
-                    "table", "body", "html", "o:p_block"})
+                    "table", "body", "html"})
 _INLINE_MAP = {"b": "strong", "strong": "strong", "em": "em", "i": "em", "sup": "sup", "sub": "sub"}
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _LEAD = re.compile(r"^[\s\u3000\xa0\u200b\ufeff]+")
@@ -63,13 +63,21 @@ class _Ctx:
     hfont: bool
 
 
+_PLAIN_BOLD = frozenset({"b", "strong", "h1", "h2", "h3", "h4", "h5", "h6", "center"})
+
+
 def _style_props(el: etree._Element, parent: _Ctx | None) -> _Ctx:
     style = el.get("style") or ""
+    if not style and parent is not None and el.tag not in _PLAIN_BOLD and el.get("align") is None \
+            and el.get("face") is None:
+        # the common case: nothing of its own, everything inherited
+        return _Ctx(el.tag, parent.align, None, parent.bold, parent.hfont)
     align = None
     a = (el.get("align") or "").lower()
     if a in ("left", "center", "right", "middle"):
         align = "center" if a == "middle" else a
-    m = _ALIGN_CSS.search(style)
+    low = style.lower()
+    m = _ALIGN_CSS.search(style) if "text-align" in low else None
     if m:
         align = m.group(1).lower()
     if el.tag == "center":
@@ -77,16 +85,18 @@ def _style_props(el: etree._Element, parent: _Ctx | None) -> _Ctx:
     if align == "justify":
         align = "left"
     indent = None
-    m = _MSO_INDENT.search(style)
-    if m:
-        indent = float(m.group(1))
-    else:
-        m = _INDENT_CSS.search(style)
+    if "indent" in low:
+        m = _MSO_INDENT.search(style)
         if m:
-            v, unit = float(m.group(1)), (m.group(2) or "px").lower()
-            indent = v if unit in ("em", "rem") else v / 16 if unit in ("pt", "px") else v / 0.56
-    bold = bool(_BOLD_CSS.search(style)) or el.tag in ("b", "strong", "h1", "h2", "h3", "h4", "h5", "h6")
-    fm = _FONT_CSS.search(style)
+            indent = float(m.group(1))
+        else:
+            m = _INDENT_CSS.search(style)
+            if m:
+                v, unit = float(m.group(1)), (m.group(2) or "px").lower()
+                indent = v if unit in ("em", "rem") else v / 16 if unit in ("pt", "px") else v / 0.56
+    bold = ("font-weight" in low and bool(_BOLD_CSS.search(style))) or \
+        el.tag in ("b", "strong", "h1", "h2", "h3", "h4", "h5", "h6")
+    fm = _FONT_CSS.search(style) if "font-family" in low else None
     face = (fm.group(1) if fm else "") + (el.get("face") or "")
     hfont = any(f in face for f in _HEAD_FONTS) if face else None
     if parent is not None:
@@ -139,7 +149,7 @@ class _Line:
             last.tail = (last.tail or "") + text
         else:
             cur.text = (cur.text or "") + text
-        n = len(squash(text))
+        n = len(text) - text.count(" ")  # close enough for the bold / face shares
         self.chars += n
         if ctx.bold:
             self.bold_chars += n
@@ -194,6 +204,22 @@ def _strip_ends(p: etree._Element) -> str:
     return lead
 
 
+def _drop_empty_inline(p: etree._Element) -> None:
+    """Remove inline elements left empty (a <b> that held only spaces), keeping tails."""
+    br = q("br")
+    for el in reversed(list(p.iter())):
+        if el is p or el.tag == br or len(el) or (el.text or ""):
+            continue
+        parent = el.getparent()
+        if el.tail:
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
+
+
 def _indent_chars(lead: str) -> int:
     n = 0.0
     for c in lead:
@@ -205,17 +231,17 @@ class Walker:
     """Walks one container (or one table cell) and collects blocks."""
 
     def __init__(self, *, base_url: str | None, skip: ElementSet, ranges: tuple[tuple[str, str], ...] = (),
-                 in_cell: bool = False, depth: int = 0):
+                 in_cell: bool = False):
         self.base_url = base_url
         self.skip = skip
         self.ranges = ranges
         self.in_cell = in_cell
-        self.depth = depth
         self.blocks: list[Block] = []
         self.line: _Line | None = None
         self.ctx: list[_Ctx] = []
         self.inline: list[tuple[str, dict] | None] = []   # parallel to ctx: inline element opened
         self.active = not ranges
+        self.before_range = bool(ranges)   # Hanweb puts a lead image above ContentStart
         self.warnings: list[str] = []
 
     # ----------------------------------------------------------- lines
@@ -251,6 +277,7 @@ class Walker:
             return
         p = line.p
         lead = _strip_ends(p)
+        _drop_empty_inline(p)
         text = "".join(p.itertext())
         if not squash(text):
             return
@@ -301,7 +328,7 @@ class Walker:
                 if el is not root or include_root:
                     if self._start(el):
                         it.skip_subtree()
-                        self._pushed(el, None, skipped=True)
+                        self._push_skipped(el)
                         continue
                 else:
                     self.ctx.append(_style_props(el, None))
@@ -312,8 +339,9 @@ class Walker:
         self.flush()
         return self.blocks
 
-    def _pushed(self, el, inline, skipped=False):
-        self.ctx.append(_Ctx(el.tag, None, None, False, False) if skipped else inline)
+    def _push_skipped(self, el: etree._Element) -> None:
+        """A skipped subtree still gets its end event (for its tail text)."""
+        self.ctx.append(_Ctx(el.tag, None, None, False, False))
         self.inline.append(None)
 
     def _comment(self, c) -> None:
@@ -322,6 +350,7 @@ class Walker:
             if begin in body:
                 self.flush()
                 self.active = True
+                self.before_range = False
             elif end in body:
                 self.flush()
                 self.active = False
@@ -347,7 +376,7 @@ class Walker:
             self.ctx.append(ctx)
             self.inline.append(None)
             return False
-        if tag == "img" and self.active:
+        if tag == "img" and (self.active or self.before_range):
             self._image(el)
         if tag == "hr":
             self.flush()
@@ -401,7 +430,8 @@ class Walker:
             v = el.get(dim) or ""
             if v.isdigit() and int(v) <= 24:
                 return
-        if self.in_cell:
+        if self.in_cell:  # a cell holds text only in the canonical model
+            self.warnings.append(f"an image inside a table cell was not kept: {src}")
             return
         self.flush()
         if self.base_url:
@@ -416,23 +446,29 @@ class Walker:
         """Build a data table; False when it is a layout table to unwrap."""
         rows = _rows(table)
         if not rows:
-            return True
-        width = max(len(cells) for cells in rows)
+            return False
+        width = max(len(cells) for _, cells in rows)
         nested = any(t is not table for t in table.iter("table"))
-        if self.in_cell or width <= 1 or nested:
+        # a row or two whose cells hold running text is page layout (a two-column page)
+        prose = len(rows) <= 2 and any(short_text_len(c, 300) > 300 for _, cells in rows for c in cells)
+        if self.in_cell or width <= 1 or nested or prose:
             return False
         self.flush()
         t = E("table")
-        for cells in rows:
+        cap = table.find("caption")
+        if cap is not None and "".join(cap.itertext()).strip():
+            t.append(E("caption", " ".join("".join(cap.itertext()).split())))
+        for in_head, cells in rows:
             if not cells:
                 continue
             r = E("row")
-            if all(c.tag == "th" for c in cells):
+            if in_head or all(c.tag == "th" for c in cells):
                 r.set("header", "true")
             for c in cells:
                 cell = E("cell", rowspan=_span(c.get("rowspan")), colspan=_span(c.get("colspan")))
-                sub = Walker(base_url=self.base_url, skip=self.skip, in_cell=True, depth=self.depth + 1)
+                sub = Walker(base_url=self.base_url, skip=self.skip, in_cell=True)
                 blocks = [b for b in sub.walk(c, include_root=False) if b.kind == "p"]
+                self.warnings += sub.warnings
                 if len(blocks) == 1:
                     p = blocks[0].el
                     cell.text = p.text
@@ -465,8 +501,8 @@ def _span(v: str | None) -> int | None:
     return n if n > 1 else None
 
 
-def _rows(table: etree._Element) -> list[list[etree._Element]]:
-    """Rows of a table (its own, not nested tables'), each a list of td/th."""
+def _rows(table: etree._Element) -> list[tuple[bool, list[etree._Element]]]:
+    """Rows of a table (its own, not nested tables'): (in <thead>, its td/th cells)."""
     rows = []
     for child in table:
         if not isinstance(child.tag, str):
@@ -478,34 +514,43 @@ def _rows(table: etree._Element) -> list[list[etree._Element]]:
         else:
             continue
         for tr in trs:
-            rows.append([c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")])
+            rows.append((child.tag == "thead", [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]))
     return rows
 
 
+def short_text_len(el: etree._Element, limit: int) -> int:
+    """Length of an element's text, counted only up to just past ``limit``."""
+    n = 0
+    for t in el.itertext():
+        n += len(t.strip())
+        if n > limit:
+            break
+    return n
+
+
 def walk_container(container: etree._Element, *, base_url: str | None, skip: ElementSet,
-                   ranges: tuple[tuple[str, str], ...] = ()) -> list[Block]:
-    """Blocks of a body container, in document order."""
+                   ranges: tuple[tuple[str, str], ...] = ()) -> tuple[list[Block], list[str]]:
+    """Blocks of a body container, in document order, and what could not be kept."""
     active_ranges = tuple(r for r in ranges if any(
         isinstance(c.tag, str) is False and r[0] in (c.text or "") for c in container.iter(etree.Comment)))
     w = Walker(base_url=base_url, skip=skip, ranges=active_ranges)
-    return w.walk(container, include_root=False)
+    blocks = w.walk(container, include_root=False)
+    return blocks, w.warnings
 
 
-def attachment_blocks(elements: list[etree._Element], base_url: str | None,
+def attachment_blocks(links: list[etree._Element], base_url: str | None,
                       seen: set[str]) -> list[Block]:
-    """Attachment links found outside the container (ul.fujian, 相关附件 lists ...)."""
+    """Attachment blocks for the file links among ``links`` (outside the container),
+    each href once."""
     out = []
-    for scope in elements:
-        for a in scope.iter("a"):
-            href = (a.get("href") or "").strip()
-            text = " ".join("".join(a.itertext()).split())
-            if not text:
-                text = (a.get("title") or "").strip()
-            if not is_attachment_link(href, text or a.get("title") or ""):
-                continue
-            full = urljoin(base_url, href) if base_url else href
-            if full in seen or not text:
-                continue
-            seen.add(full)
-            out.append(Block("attachment", E("attachment", text, href=full), text=text, source=a))
+    for a in links:
+        href = (a.get("href") or "").strip()
+        text = " ".join("".join(a.itertext()).split()) or (a.get("title") or "").strip()
+        if not text or not is_attachment_link(href, text):
+            continue
+        full = urljoin(base_url, href) if base_url else href
+        if full in seen:
+            continue
+        seen.add(full)
+        out.append(Block("attachment", E("attachment", text, href=full), text=text, source=a))
     return out

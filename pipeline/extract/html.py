@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree, html
+from lxml import etree
 
 from ..canonical import xml_safe
 
@@ -19,6 +19,9 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "applet",
              "input", "button", "select", "textarea", "option", "svg", "math", "canvas", "audio",
              "video", "map", "xml", "link")
+
+
+_STYLED = etree.XPath("//*[@style or @hidden]")
 
 
 class Parsed:
@@ -36,9 +39,13 @@ def parse(text: str) -> Parsed:
         warnings.append(f"removed {len(text) - len(safe)} character(s) that XML cannot hold "
                         "(control characters or stray surrogates) from the page")
     safe = _XML_DECL.sub("", safe, count=1)
-    parser = html.HTMLParser(huge_tree=False, remove_comments=False, remove_pis=True,
-                             no_network=True, recover=True, default_doctype=False)
-    root = html.document_fromstring(safe or "<html></html>", parser=parser)
+    # A plain etree HTML parser: lxml.html's element-class lookup costs a Python call
+    # per element proxy, and we need none of its methods.
+    parser = etree.HTMLParser(huge_tree=False, remove_comments=False, remove_pis=True,
+                              no_network=True, recover=True, default_doctype=False)
+    root = etree.fromstring(safe or "<html></html>", parser)
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", parser)
     for err in parser.error_log:
         if "depth" in err.message.lower() or err.type_name == "ERR_RESOURCE_LIMIT":
             warnings.append("the page nests elements deeper than 256 levels; "
@@ -71,19 +78,70 @@ def drop(el: etree._Element) -> None:
 
 def clean(root: etree._Element) -> None:
     """Drop script/style-like elements and hidden subtrees (display:none, [hidden])."""
-    doomed = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if el.tag in DROP_TAGS or is_hidden(el):
-            doomed.append(el)
+    # tag-filtered iteration and an attribute XPath find the candidates at C speed
+    doomed = list(root.iter(*DROP_TAGS))
+    for el in doomed:
+        if el.tag in ("iframe", "embed", "object"):
+            _embedded_file_as_link(el)
+    doomed += [el for el in _STYLED(root) if is_hidden(el)]
     # Drop outermost first; dropping a parent takes its children with it.
     seen: set[int] = set()
     for el in doomed:
         if any(id(a) in seen for a in el.iterancestors()):
             continue
         seen.add(id(el))
+        written = _written_value(el) if el.tag == "script" else None
+        if written:
+            # the value a browser would show: keep it as text where the script stood
+            el.tail = written + (el.tail or "")
         drop(el)
+
+
+_FILE = re.compile(r"\.(pdf|docx?|xlsx?|wps|ofd|zip|rar)(?:$|[?#])", re.I)
+
+
+def _embedded_file_as_link(el: etree._Element) -> None:
+    """A document embedded with <iframe>/<embed>/<object> (a PDF shown in the page) is
+    the page's content: leave a link to it where the element stood, so it becomes an
+    attachment instead of vanishing with the element."""
+    src = (el.get("src") or el.get("data") or "").strip()
+    if not src or not _FILE.search(src):
+        return
+    a = etree.Element("a", href=src)
+    a.text = src.rsplit("/", 1)[-1].split("?", 1)[0] or src
+    a.tail = el.tail
+    el.tail = None
+    el.addnext(a)
+
+
+_WRITE_LITERAL = re.compile(r"""document\.write(?:ln)?\(\s*(['"])(.{1,200}?)\1\s*\)""", re.S)
+_WRITE_VAR = re.compile(r"""document\.write(?:ln)?\(\s*([A-Za-z_$][\w$]*)\s*\)""")
+_VAR = r"""(?:var|let|const)?\s*{name}\s*=\s*(['"])(.{{0,200}}?)\1"""
+_MARKUP = re.compile(r"<[A-Za-z/!]")
+
+
+def _written_value(script: etree._Element) -> str | None:
+    """Text a short inline script writes into a value cell (Hunan's
+    ``var fileNum='湘政发〔2009〕30号';if(fileNum!='null'){document.write(fileNum)}``).
+
+    Only plain text is recovered, never markup, and the JS placeholder 'null' is no value."""
+    parent = script.getparent()
+    code = script.text or ""
+    if script.get("src") or parent is None or parent.tag not in ("td", "dd", "span", "li", "font", "p", "div") \
+            or len(code) > 600:
+        return None
+    value = None
+    m = _WRITE_LITERAL.search(code)
+    if m:
+        value = m.group(2)
+    else:
+        m = _WRITE_VAR.search(code)
+        if m:
+            v = re.search(_VAR.format(name=re.escape(m.group(1))), code)
+            value = v.group(2) if v else None
+    if not value or value.strip().lower() in ("null", "undefined", "") or _MARKUP.search(value):
+        return None
+    return value
 
 
 def text_of(el: etree._Element) -> str:

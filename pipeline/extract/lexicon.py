@@ -48,14 +48,22 @@ class Lexicon:
     chrome_classes: frozenset[str]
     tail_headings: frozenset[str]
     chrome_lines: tuple[re.Pattern[str], ...]
+    tail_lines: tuple[re.Pattern[str], ...]
+    fillers_re: re.Pattern[str]
     info_labels: tuple[str, ...]
     info_re: re.Pattern[str]             # an info-line label followed by a colon
     info_max: int
-    runon_re: re.Pattern[str]            # any known label (spaces allowed inside) + colon
+    runon_re: re.Pattern[str]            # any strong label (spaces allowed inside) + colon
+    split_re: re.Pattern[str]            # any label at all + colon: where labelled text splits
     anti_bot_phrases: tuple[str, ...]
     anti_bot_re: tuple[re.Pattern[str], ...]
     attach_ext_re: re.Pattern[str]
     attach_labels: frozenset[str]
+    pinyin_re: re.Pattern[str]
+    pinyin_min: int
+    traditional_re: re.Pattern[str]
+    simplified_re: re.Pattern[str]
+    traditional_min: int
 
 
 def _spaced(label: str) -> str:
@@ -88,6 +96,8 @@ def lexicon() -> Lexicon:
     info = data["info_line"]
     info_labels = tuple(sorted(info["labels"], key=len, reverse=True))
     info_re = re.compile("(" + "|".join(_spaced(k) for k in info_labels) + f")[{SPACE_CHARS}]*[:：]")
+    every = sorted(set(label_field) | {norm_label(x) for x in info_labels}, key=len, reverse=True)
+    split_re = re.compile("(" + "|".join(_spaced(k) for k in every) + f")[{SPACE_CHARS}]*[:：]")
     chrome = data["chrome"]
     phrases = tuple(chrome["phrases"])
     ext = data["attachments"]["extensions"]
@@ -102,14 +112,23 @@ def lexicon() -> Lexicon:
         chrome_classes=frozenset(chrome["classes"]),
         tail_headings=frozenset(norm_label(x) for x in chrome["tail_headings"]),
         chrome_lines=tuple(re.compile(x) for x in chrome["line_regex"]),
+        tail_lines=tuple(re.compile(x) for x in chrome.get("tail_line_regex", ())),
+        fillers_re=re.compile("|".join(re.escape(x) for x in sorted(chrome.get("fillers", ["微信"]), key=len,
+                                                                     reverse=True))),
         info_labels=info_labels,
         info_re=info_re,
         info_max=int(info["max_chars"]),
         runon_re=runon_re,
+        split_re=split_re,
         anti_bot_phrases=tuple(data["anti_bot"]["phrases"]),
         anti_bot_re=tuple(re.compile(x, re.I) for x in data["anti_bot"]["regex"]),
         attach_ext_re=re.compile(r"\.(" + "|".join(ext) + r")(?:$|[?#&\s)）】\]])", re.I),
         attach_labels=frozenset(norm_label(x) for x in data["attachments"]["labels"]),
+        pinyin_re=re.compile(data["mirror"]["pinyin_regex"]),
+        pinyin_min=int(data["mirror"]["pinyin_min"]),
+        traditional_re=re.compile("[" + re.escape(data["mirror"]["traditional"]) + "]"),
+        simplified_re=re.compile("[" + re.escape(data["mirror"]["simplified"]) + "]"),
+        traditional_min=int(data["mirror"]["traditional_min"]),
     )
 
 

@@ -22,7 +22,7 @@ from ..canonical import DATE_FIELDS, MetaValue
 from .dates import find_date, parse_date
 from .lexicon import clean_value, is_placeholder, lexicon, norm_label, squash
 from .html import ElementSet
-from .selectors import select
+from .selectors import may_match, select
 
 #: Elements that can hold a label whose value follows them.  (li / p hold "label：value"
 #: inside themselves and are read as labelled text instead.)
@@ -51,6 +51,7 @@ class Found:
     label_rank: int = 100
     block: etree._Element | None = None
     chosen: bool = False
+    inside: bool = False  # read from inside the body container
 
 
 @dataclass
@@ -74,6 +75,33 @@ def short_text(el: etree._Element, limit: int) -> str | None:
         if n > limit:
             return None
         out.append(t)
+    return "".join(out)
+
+
+_LONE_INFO_WEAK = frozenset({"时间", "日期", "作者"})
+
+
+def is_info_line(text: str) -> bool:
+    """The info line under a title (发布时间：… 来源：… 浏览次数：…), as a body line.
+
+    A line with only a bare 时间： / 日期： / 作者： is not enough: "时间：3月5日上午9时"
+    opens many a meeting notice."""
+    lex = lexicon()
+    t = text.strip()
+    if len(t) > lex.info_max or not lex.info_re.match(t):
+        return False
+    hits = [norm_label(m.group(1)) for m in lex.info_re.finditer(t)]
+    return len(hits) >= 2 or hits[0] not in _LONE_INFO_WEAK
+
+
+def head_text(el: etree._Element, n: int) -> str:
+    """The first ``n``-odd characters of an element's text (enough to look for a label)."""
+    out, size = [], 0
+    for t in el.itertext():
+        out.append(t)
+        size += len(t)
+        if size >= n:
+            break
     return "".join(out)
 
 
@@ -146,20 +174,37 @@ def _clean_field_value(fld: str, value: str) -> str:
     return v
 
 
-def _pairs(root: etree._Element, container: etree._Element | None, found: list[Found],
+def _inside(el: etree._Element, container: etree._Element | None) -> bool:
+    return container is not None and (el is container or container in el.iterancestors())
+
+
+_SKIP_TAGS = frozenset({"html", "body", "head", "title", "meta"})
+
+
+def _scan(root: etree._Element) -> tuple[list[tuple[etree._Element, str]], list[etree._Element]]:
+    """One pass over the page: elements short enough to be a label (with their text),
+    and elements whose text starts with something followed by a colon (labelled text)."""
+    labels: list[tuple[etree._Element, str]] = []
+    colons: list[etree._Element] = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP_TAGS:
+            continue
+        head = head_text(el, 42)
+        if len(head) <= 40 and tag in LABEL_TAGS:  # head is the whole text when this short
+            labels.append((el, head))
+        h = head.lstrip()[:30]
+        if "：" in h or ":" in h or "︰" in h:
+            colons.append(el)
+    return labels, colons
+
+
+def _pairs(labels: list[tuple[etree._Element, str]], container: etree._Element | None, found: list[Found],
            blocks: dict[int, list]) -> None:
     lex = lexicon()
     seen_values = ElementSet()
     order = 0
-    in_container = ElementSet(container.iter() if container is not None else ())
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag not in LABEL_TAGS:
-            continue
-        if el.text and len(el.text) > 60:
-            continue
-        raw = short_text(el, 40)
-        if raw is None:
-            continue
+    for el, raw in labels:
         n = norm_label(raw)
         if not n or n not in lex.label_field:
             continue
@@ -188,11 +233,14 @@ def _pairs(root: etree._Element, container: etree._Element | None, found: list[F
         order += 1
         value = "" if is_placeholder(value) else _clean_field_value(fld, value)
         blk = _row_block(el)
-        f = Found(fld, _label_text(raw), value, RANK_PAIR, order, lex.label_rank.get(n, 100), blk)
-        f.inside = el in in_container  # type: ignore[attr-defined]
-        found.append(f)
+        found.append(Found(fld, _label_text(raw), value, RANK_PAIR, order, lex.label_rank.get(n, 100), blk,
+                           inside=_inside(el, container)))
         if blk is not None:
             blocks.setdefault(id(blk), [blk, 0])[1] += 1
+
+
+def _has_long_cell(block: etree._Element) -> bool:
+    return any(short_text(c, 200) is None for c in block.iter("td", "th", "dd", "li"))
 
 
 def _split_labelled(text: str, rx: re.Pattern[str]) -> list[tuple[str, str]]:
@@ -209,32 +257,55 @@ def _has_block_child(el: etree._Element) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS and c.tag != "br" for c in el)
 
 
-def _runon(root: etree._Element, container: etree._Element | None, found: list[Found],
-           info_lines: list[etree._Element]) -> None:
-    """Labelled text outside the body: info lines and run-on label blocks."""
+def _runon(colons: list[etree._Element], container: etree._Element | None,
+           found: list[Found], info_lines: list[etree._Element], meta_blocks: list[etree._Element]) -> None:
+    """Labelled text outside the body and outside the label/value blocks already read:
+    info lines and run-on label blocks."""
     lex = lexicon()
-    skip = ElementSet(container.iter() if container is not None else ())
+    in_blocks = ElementSet(e for b in meta_blocks for e in b.iter())
+    # an info line can sit inside the container, above the text: look at its first lines
+    head_lines = ElementSet()
+    if container is not None:
+        n = 0
+        for el in container.iter():
+            if not isinstance(el.tag, str) or el is container or el in in_blocks or _has_block_child(el):
+                continue
+            t = short_text(el, 400)
+            if t is None or not t.strip():
+                continue
+            head_lines.add(el)
+            n += 1
+            if n >= 6:
+                break
+
     order = 10_000
     done_text: set[str] = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el in skip or el.tag in ("html", "body", "head", "title", "meta"):
+    for el in colons:
+        if el in in_blocks:
+            continue
+        inside = _inside(el, container)
+        if inside and el not in head_lines:
             continue
         raw = short_text(el, 400)
-        if raw is None or _has_block_child(el):
+        if raw is None:
+            continue
+        if _has_block_child(el):
             continue
         text = unicodedata.normalize("NFKC", raw).replace("\xa0", " ")
         stripped = text.strip()
         if not stripped:
             continue
-        info_hits = list(lex.info_re.finditer(stripped))
-        is_info = bool(info_hits) and info_hits[0].start() == 0 and len(stripped) <= lex.info_max
-        run_hits = list(lex.runon_re.finditer(stripped))
+        is_info = is_info_line(stripped) if inside else \
+            bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
+        run_hit = lex.runon_re.match(stripped)
+        if inside and not is_info:
+            continue
         if is_info:
             if stripped in done_text:
                 continue
             done_text.add(stripped)
             info_lines.append(el)
-            for label, value in _split_labelled(stripped, lex.info_re):
+            for label, value in _split_labelled(stripped, lex.split_re):
                 n = norm_label(label)
                 fld = lex.label_field.get(n)
                 if fld is None or fld == "-":
@@ -242,11 +313,11 @@ def _runon(root: etree._Element, container: etree._Element | None, found: list[F
                 order += 1
                 v = "" if is_placeholder(value) else _clean_field_value(fld, value)
                 found.append(Found(fld, _label_text(label), v, RANK_INFO, order, lex.label_rank.get(n, 100)))
-        elif run_hits and run_hits[0].start() == 0 and len(run_hits) >= 1:
+        elif run_hit:
             if stripped in done_text:
                 continue
             done_text.add(stripped)
-            for label, value in _split_labelled(stripped, lex.runon_re):
+            for label, value in _split_labelled(stripped, lex.split_re):
                 n = norm_label(label)
                 fld = lex.label_field.get(n)
                 if fld is None or fld == "-":
@@ -294,6 +365,7 @@ def page_url(root: etree._Element, tags: dict[str, str]) -> str | None:
     return None
 
 
+_SITE_TAIL = re.compile(r"[-–—_|｜]+[^-–—_|｜《》“”]{2,30}(网站|门户网|政府网|网|政府|厅|局|委员会|委|办公室|中心|在线)$")
 _TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
 
 
@@ -309,6 +381,10 @@ def clean_title(title: str, site: str | None, column: str | None) -> str:
         return keep[-1]
     if len(parts) == 1 and site and t.startswith(site + " "):
         return t.rsplit(" ", 1)[-1]
+    # "标题-站名" without spaces: cut a trailing part that names a site or an office
+    m = _SITE_TAIL.search(keep[0])
+    if m and len(keep[0]) - len(m.group(0)) >= 6:
+        return keep[0][: m.start()]
     return keep[0]
 
 
@@ -323,34 +399,105 @@ def _pick(found: list[Found]) -> dict[str, Found]:
     return best
 
 
-def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found]) -> None:
-    """A publish date a profile knows to sit unlabelled in an element (gov.cn
-    div.pages-date, Shanghai small.PBtime); ranked with the info line."""
+def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found],
+                      container: etree._Element | None, trusted: bool, raw: tuple[str, str] | None) -> None:
+    """A publish date sitting unlabelled in an element: a profile's own selectors
+    (gov.cn div.pages-date, Shanghai small.PBtime) rank with the info line; the
+    generic guesses (.date, .time ...) only count above the body and rank last, so a
+    date in a related-items list never wins over a real one."""
+    where = None
+    if container is not None and not trusted:
+        where = container.xpath("count(preceding::*)")
     for sel in selectors:
-        for el in select(root, sel):
+        if raw is not None and not may_match(sel, *raw):
+            continue
+        for el in select(root, sel)[:20]:  # bounded: each position test walks the page
+            if container is not None and (el is container or container in el.iterancestors()):
+                continue
+            if where is not None and el.xpath("count(preceding::*)") >= where:
+                continue
             t = short_text(el, 200)
             if not t:
                 continue
             own = (el.text or "").strip() or t
             d = find_date(own)
             if d is not None:
-                found.append(Found("published-date", "", d.shown, RANK_INFO, 15_000))
+                found.append(Found("published-date", "", d.shown, RANK_INFO if trusted else RANK_META + 1,
+                                   15_000))
                 return
 
 
+def _title_element(root: etree._Element, container: etree._Element | None,
+                   selectors: tuple[str, ...], title_tag: str, pm: PageMeta,
+                   raw: tuple[str, str] | None = None) -> str | None:
+    """The title shown on the page, from the profile's title selectors.
+
+    A candidate must look like a title (4–200 characters, not a label or info line)
+    and, when the page has a <title>, be part of it: that rules out a label cell
+    that happens to share a class name (``td.bt`` labels vs ``div.bt`` titles)."""
+    lex = lexicon()
+    for sel in selectors:
+        if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
+            continue
+        for el in select(root, sel):
+            if container is not None and (el is container or container in el.iterancestors()):
+                continue
+            t = short_text(el, 300)
+            if not t:
+                continue
+            st = squash(t)
+            if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field:
+                continue
+            if title_tag and st not in title_tag and title_tag not in st:
+                continue
+            pm.title_source = f"element {sel}"
+            return clean_value(t)
+    return None
+
+
 def read_metadata(root: etree._Element, container: etree._Element | None,
-                  title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = ()) -> PageMeta:
+                  title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = (),
+                  trusted_dates: bool = True, raw: tuple[str, str] | None = None,
+                  block_selectors: tuple[str, ...] = ()) -> PageMeta:
+    """Every metadata field of the page; ``raw`` (page text, lower-cased page text)
+    lets selectors that cannot match be skipped without running them."""
     pm = PageMeta()
     found: list[Found] = []
     blocks: dict[int, list] = {}
-    _pairs(root, container, found, blocks)
-    # Pairs inside the body container count only when they form a metadata block.
-    pm.blocks = [b for b, n in blocks.values() if n >= 2]
+    labels, colons = _scan(root)
+    _pairs(labels, container, found, blocks)
+    # Pairs inside the body container count only when they form a metadata block:
+    # three labels or more, mostly unambiguous ones, and no cell of running text (a
+    # data table with 名称 / 时间 headers in the body is content, not metadata).
+    lex = lexicon()
+    strong: dict[int, int] = {}
+    for f in found:
+        if f.block is not None and norm_label(f.label) not in lex.weak_labels:
+            strong[id(f.block)] = strong.get(id(f.block), 0) + 1
+    # the profile's own metadata blocks need no further proof
+    hinted = ElementSet()
+    for sel in block_selectors:
+        if raw is None or may_match(sel, *raw):
+            for el in select(root, sel):
+                hinted.add(el)
+    pm.blocks = []
+    for b, n in blocks.values():
+        if n < 2:
+            continue
+        inside = container is not None and (b is container or container in b.iterancestors())
+        if inside and (n < 3 or strong.get(id(b), 0) < 2 or _has_long_cell(b)) and b not in hinted:
+            continue
+        pm.blocks.append(b)
     block_ids = {id(b) for b in pm.blocks}
-    found = [f for f in found if not getattr(f, "inside", False) or
+    found = [f for f in found if not f.inside or
              (f.block is not None and id(f.block) in block_ids)]
-    _runon(root, container, found, pm.info_lines)
-    _unlabelled_dates(root, date_selectors, found)
+    # A lone label/value pair (a sidebar's 发布日期, a search form's label) is weaker
+    # evidence than a block of them.
+    for f in found:
+        if f.rank == RANK_PAIR and (f.block is None or id(f.block) not in block_ids):
+            f.rank = RANK_RUNON
+    _runon(colons, container, found, pm.info_lines, pm.blocks)
+    _unlabelled_dates(root, date_selectors, found, container, trusted_dates, raw)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
     best = _pick(found)
@@ -366,25 +513,13 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
         title, label = title_f.value, title_f.label or None
         pm.title_source = "meta ArticleTitle" if title_f.rank == RANK_META else f"label {title_f.label}"
         title_f.chosen = True
+    tt = root.find(".//title")
+    title_tag = (tt.text or "").strip() if tt is not None else ""
     if not title:
-        for sel in title_selectors:
-            if sel.startswith("meta:"):
-                continue
-            for el in select(root, sel):
-                if container is not None and (el is container or container in el.iterancestors()):
-                    continue
-                t = short_text(el, 300)
-                if t and 4 <= len(squash(t)) <= 200 and not lexicon().info_re.match(t.strip()):
-                    title = clean_value(t)
-                    pm.title_source = f"element {sel}"
-                    break
-            if title:
-                break
-    if not title:
-        t = root.find(".//title")
-        if t is not None and (t.text or "").strip():
-            title = clean_title(t.text, tags.get("sitename"), tags.get("columnname"))
-            pm.title_source = "<title>"
+        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw)
+    if not title and title_tag:
+        title = clean_title(title_tag, tags.get("sitename"), tags.get("columnname"))
+        pm.title_source = "<title>"
     if title:
         pm.values["title"] = MetaValue(title, label=label)
 
@@ -406,5 +541,12 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
         if f.field == "" and f.value and f.rank <= RANK_INFO and f.label not in seen_extra:
             seen_extra.add(f.label)
             pm.extra.append((f.label, f.value))
-    pm.found = found
+    seen_f: set[tuple] = set()
+    pm.found = []
+    for f in found:
+        key = (f.field, f.label, f.value, f.rank)
+        if key in seen_f and not f.chosen:
+            continue
+        seen_f.add(key)
+        pm.found.append(f)
     return pm

@@ -14,7 +14,7 @@ from importlib.resources import files
 
 from lxml import etree
 
-from .selectors import compile_selector, select
+from .selectors import compile_selector, may_match, select
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Generic:
     chrome_penalty: int
     min_cjk: int
     title: tuple[str, ...]
+    dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,15 @@ def catalogue() -> Catalogue:
     g = data["generic"]
     generic = Generic(id=g["id"], candidates=_tuple(g["candidates"]), line_bonus=g["line_bonus"],
                       long_line=g["long_line"], link_penalty=g["link_penalty"],
-                      chrome_penalty=g["chrome_penalty"], min_cjk=g["min_cjk"], title=_tuple(g["title"]))
+                      chrome_penalty=g["chrome_penalty"], min_cjk=g["min_cjk"], title=_tuple(g["title"]),
+                      dates=_tuple(g.get("dates")))
     for sel in generic.candidates:
         compile_selector(sel)
     return Catalogue(tuple(profiles), generic)
 
 
-def evidence(profile: Profile, raw: str, url: str | None, root: etree._Element) -> list[str] | None:
+def evidence(profile: Profile, raw: str, url: str | None, root: etree._Element,
+             raw_lower: str | None = None) -> list[str] | None:
     """The markers by which ``profile`` recognises the page, or None when it does not.
 
     A profile with markers / regexes / URL patterns needs one of them; its ``requires``
@@ -120,8 +123,9 @@ def evidence(profile: Profile, raw: str, url: str | None, root: etree._Element) 
                 break
     if signals and not found:
         return None
+    low = raw_lower if raw_lower is not None else raw.lower()
     for sel in profile.requires:
-        if not select(root, sel):
+        if not may_match(sel, raw, low) or not select(root, sel):
             return None
         found.append(f"block {sel!r}")
     return found

@@ -68,3 +68,39 @@ def compile_selector(selector: str) -> etree.XPath:
 
 def select(root: etree._Element, selector: str) -> list[etree._Element]:
     return [e for e in compile_selector(selector)(root) if isinstance(e.tag, str)]
+
+
+@functools.lru_cache(maxsize=512)
+def _needles(selector: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Per alternative: (class names, lower-cased ids and custom tags) the raw page must hold."""
+    out = []
+    for alt in selector.split(","):
+        classes, lowered = [], []
+        for tok in alt.replace(">", " ").split():
+            m = _TOKEN.fullmatch(tok)
+            if not m:
+                continue
+            tag = (m.group("tag") or "").lower()
+            if tag and tag not in _HTML_TAGS:
+                lowered.append("<" + tag)
+            for part in _PART.findall(m.group("rest") or ""):
+                if part[0] == ".":
+                    classes.append(part[1:])
+                elif part[0] == "#":
+                    lowered.append(part[1:].lower())
+        out.append((tuple(classes), tuple(lowered)))
+    return tuple(out)
+
+
+_HTML_TAGS = frozenset("""a abbr address article aside b blockquote body br caption center code dd div dl dt em
+font footer form h1 h2 h3 h4 h5 h6 header hr html i img label li main nav ol p pre section small span strong
+sub sup table tbody td tfoot th thead tr u ul""".split())
+
+
+def may_match(selector: str, raw: str, raw_lower: str) -> bool:
+    """False when the raw page cannot hold a match (a cheap substring test that
+    spares running XPath over a large tree for every profile)."""
+    for classes, lowered in _needles(selector):
+        if all(c in raw for c in classes) and all(x in raw_lower for x in lowered):
+            return True
+    return False

@@ -16,6 +16,7 @@ from ..canonical import E, q, sub
 from .body import Block
 from .dates import parse_date
 from .lexicon import lexicon, norm_label, squash
+from .metadata import is_info_line as _is_info_line
 
 _NUMBERING = (
     (1, re.compile(r"^[一二三四五六七八九十百]+\s*[、．.]")),
@@ -24,9 +25,13 @@ _NUMBERING = (
     (4, re.compile(r"^[（(]\s*\d{1,2}\s*[）)]")),
 )
 _SENTENCE_END = re.compile(r"[。；;！？!?]")
-_NOTE = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]|^[（(]\s*(联系人|联系电话)[:：]")
+#: Lines that follow a signature: （此件公开发布）, （本文有删减）, 附注, （联系人：…）.
+_NOTE = re.compile(r"^[（(][^（()）]{1,40}[）)]$|^附\s*注[:：]|^[（(]\s*(联系人|联系电话)[:：]")
+_NOTE_STRICT = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]")
 _ORG_SUFFIX = re.compile(r"(局|政府|办公室|办公厅|委员会|厅|部|院|中心|公司|委|会|办|所|队|站|处|科|镇|街道|乡|村|"
                          r"集团|银行|大学|学院|学校|医院|协会|联合会|管委会|小组|指挥部|署|室|馆|社|台)$")
+_ADDRESSEE = re.compile(r"^[^。；！？]{2,120}(人民政府|委员会|各部门|各单位|有关单位|直属机构|办公室|机构|局|委|厅|办|部门|单位|院|公司|街道|镇|乡)[^。；！？]{0,20}[：:]$")
+_ATTACH_ITEM = re.compile(r"^\d{1,2}\s*[.．、]")
 _DOCNO = re.compile(r"^[\u4e00-\u9fa5A-Za-z]{1,12}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*\d+\s*号$")
 
 
@@ -45,36 +50,63 @@ class Trimmed:
     tail: list[str] = field(default_factory=list)
 
 
-def _is_chrome_line(text: str) -> bool:
+def _is_chrome_line(text: str, tail: bool = False) -> bool:
+    """A line of page chrome: a known chrome line, or a short line made of chrome
+    phrases and widget words with at most a few other characters.  Only ever asked
+    about lines at the ends of the body."""
     lex = lexicon()
     t = text.strip()
     if not t:
         return True
-    for rx in lex.chrome_lines:
-        if rx.search(t):
-            return True
-    # a short line that is mostly chrome phrases
+    if any(rx.search(t) for rx in lex.chrome_lines):
+        return True
+    if tail and any(rx.search(t) for rx in lex.tail_lines):
+        return True
     if len(t) <= 80 and lex.chrome_re.search(t):
-        rest = lex.chrome_re.sub("", t)
-        rest = re.sub(r"[\s\u3000\xa0|｜:：【】\[\]()（）>»/\-—·•]+", "", rest)
-        if len(rest) <= max(12, len(t) // 2):
+        rest = lex.fillers_re.sub("", lex.chrome_re.sub("", t))
+        rest = re.sub(r"[\s\u3000\xa0|｜:：【】\[\]()（）>»/\-—·•,，.。!！]+", "", rest)
+        if len(rest) <= 4:
             return True
     return False
 
 
-def _is_info_line(text: str) -> bool:
+def _title_at(blocks: list[Block], stitle: str) -> int | None:
+    """Index just past the title when it is repeated near the top of the body (one
+    line, or wrapped over two) with only short lines above it (site header,
+    breadcrumb): everything up to it is page chrome."""
+    if len(stitle) < 8:  # a title as short as "通知" proves nothing
+        return None
+    for k in range(min(8, len(blocks))):
+        t = squash(blocks[k].text)
+        if blocks[k].kind != "p" or len(t) > max(60, len(stitle) + 4):
+            return None
+        if t == stitle:
+            return k + 1
+        if k + 1 < len(blocks) and len(t) >= 4 and t + squash(blocks[k + 1].text) == stitle:
+            return k + 2
+    return None
+
+
+def _tail_list_start(blocks: list[Block], start: int, end: int) -> int | None:
+    """Start of a related-items block at the tail: its heading (相关链接, 相关稿件 ...)
+    followed by short lines only."""
     lex = lexicon()
-    t = text.strip()
-    m = lex.info_re.match(t)
-    return bool(m) and len(t) <= lex.info_max
+    for i in range(end - 1, max(start, end - 40) - 1, -1):
+        b = blocks[i]
+        if b.kind != "p":
+            continue
+        n = norm_label(b.text)
+        if n in lex.tail_headings or any(n.startswith(h) and len(n) <= len(h) + 2 for h in lex.tail_headings):
+            if all(x.kind in ("p", "attachment") and len(squash(x.text)) <= 120 for x in blocks[i + 1:end]):
+                return i
+    return None
 
 
 def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed: Trimmed) -> list[Block]:
     """Cut chrome from both ends only; mid-body text is content whatever it says."""
-    lex = lexicon()
-    start = 0
     stitle = squash(title or "")
     sdoc = squash(doc_number or "")
+    start = _title_at(blocks, stitle) or 0
     while start < len(blocks):
         b = blocks[start]
         if b.kind != "p":
@@ -82,32 +114,24 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
         t = squash(b.text)
         nxt = squash(blocks[start + 1].text) if start + 1 < len(blocks) else ""
         if _is_chrome_line(b.text) or _is_info_line(b.text) or (stitle and t == stitle) or (sdoc and t == sdoc):
-            trimmed.head.append(b.text)
             start += 1
         elif stitle and nxt and len(t) >= 4 and t + nxt == stitle:  # a title wrapped over two lines
-            trimmed.head.extend([b.text, blocks[start + 1].text])
             start += 2
         else:
             break
     end = len(blocks)
-    # related-item lists: a tail heading and the short lines after it
-    for i in range(len(blocks) - 1, max(start, len(blocks) - 40) - 1, -1):
-        b = blocks[i]
-        if b.kind not in ("p",):
-            continue
-        n = norm_label(b.text)
-        if n in lex.tail_headings or any(n.startswith(h) and len(n) <= len(h) + 2 for h in lex.tail_headings):
-            if all(x.kind in ("p", "attachment") and len(squash(x.text)) <= 120 for x in blocks[i + 1:end]):
-                trimmed.tail.extend(x.text for x in blocks[i:end])
-                end = i
     while end > start:
         b = blocks[end - 1]
-        if b.kind == "p" and (_is_chrome_line(b.text) or _is_info_line(b.text)):
-            trimmed.tail.append(b.text)
+        if b.kind == "p" and (_is_chrome_line(b.text, tail=True) or _is_info_line(b.text)):
             end -= 1
             continue
+        cut = _tail_list_start(blocks, start, end)
+        if cut is not None:
+            end = cut
+            continue
         break
-    trimmed.tail.reverse()
+    trimmed.head = [b.text for b in blocks[:start]]
+    trimmed.tail = [b.text for b in blocks[end:]]
     return blocks[start:end]
 
 
@@ -121,12 +145,21 @@ def _org_like(b: Block) -> bool:
     return b.align == "right" or bool(_ORG_SUFFIX.search(s))
 
 
+def _attachment_run_above(blocks: list[Block], i: int) -> bool:
+    """Block i is a numbered continuation of an "附件：" line somewhere above it."""
+    j = i - 1
+    while j >= 0 and blocks[j].kind == "p" and _ATTACH_ITEM.match(squash(blocks[j].text)):
+        j -= 1
+    return j >= 0 and blocks[j].kind == "p" and squash(blocks[j].text).startswith("附件")
+
+
 def find_closing(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
     """Split off the signature (issuer lines + date) and the lines after it."""
     i = len(blocks) - 1
     # lines after the signature: notes (（此件公开发布）, 附注) and attachment links
-    while i >= 0 and (blocks[i].kind == "attachment" or
-                      blocks[i].kind == "p" and _NOTE.search(squash(blocks[i].text))):
+    while i >= 0 and (blocks[i].kind == "attachment" or blocks[i].kind == "p" and (
+            _NOTE.search(squash(blocks[i].text)) or squash(blocks[i].text).startswith("附件")
+            or (_ATTACH_ITEM.match(squash(blocks[i].text)) and _attachment_run_above(blocks, i)))):
         i -= 1
     if i < 1:
         return blocks, None
@@ -161,7 +194,7 @@ def numbering_level(text: str) -> int | None:
     return None
 
 
-def level_of(b: Block, prev: Block | None = None) -> int | None:
+def level_of(b: Block) -> int | None:
     """Heading level of a standalone numbered line, else None."""
     if b.kind != "p":
         return None
@@ -183,25 +216,78 @@ def level_of(b: Block, prev: Block | None = None) -> int | None:
         return None
     if m and b.bold < 0.5 and b.hfont < 0.5:  # "一、明确年度目标。" alone, plain: a list item
         return None
-    # continuation lines of an attachment list ("附件：1.xxx" / "2.xxx")
-    if prev is not None and level == 3 and prev.kind == "p" and (
-            squash(prev.text).startswith("附件") or getattr(prev, "_attach_list", False)):
-        b._attach_list = True  # type: ignore[attr-defined]
-        return None
     return level
+
+
+def _demote_lists(blocks: list[Block], levels: list[int | None]) -> None:
+    """Consecutive numbered lines of one level with nothing between them, none set
+    bold or in a heading face, are a list (名单, 附件 items), not headings."""
+    i = 0
+    while i < len(levels):
+        lv = levels[i]
+        if not lv:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(levels) and levels[j + 1] == lv:
+            j += 1
+        if j > i and all(blocks[k].bold < 0.5 and blocks[k].hfont < 0.5 for k in range(i, j + 1)):
+            for k in range(i, j + 1):
+                levels[k] = None
+        i = j + 1
+
+
+_CAPTION_HINT = re.compile(r"^(图|圖|图片|照片)|供图|摄影?[）)]?$|摄）|（.{0,12}摄）")
+
+
+def _captions(blocks: list[Block], levels: list[int | None]) -> set[int]:
+    """Indexes of lines that caption the image just above them: short, centred (or
+    worded like a caption: 图为…, …供图, …摄), not a heading."""
+    out = set()
+    for i in range(1, len(blocks)):
+        b, prev = blocks[i], blocks[i - 1]
+        if prev.kind != "figure" or b.kind != "p" or levels[i]:
+            continue
+        t = squash(b.text)
+        if 0 < len(t) <= 60 and (b.align == "center" or _CAPTION_HINT.search(t)):
+            out.add(i)
+    return out
 
 
 def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: list[Block]) -> etree._Element:
     body = E("body")
     levels: list[int | None] = []
-    prev = None
+    attach_list = False
     for b in blocks:
-        levels.append(level_of(b, prev))
-        prev = b
+        t = squash(b.text)
+        # "附件：1.xxx" and its continuation lines "2.xxx" are a list, not headings
+        if b.kind == "p" and t.startswith("附件"):
+            attach_list = True
+        elif attach_list and b.kind == "p" and _ATTACH_ITEM.match(t):
+            pass
+        else:
+            attach_list = False
+        levels.append(None if attach_list else level_of(b))
+        if attach_list and b.kind == "p" and b.el.get("role") is None:
+            b.el.set("role", "attachment-note")   # 附件说明 (GB/T 9704 7.3.4)
+    # 主送机关: the opening "各…：" line of a 公文, before any heading
+    if blocks and blocks[0].kind == "p" and _ADDRESSEE.match(squash(blocks[0].text)) and not levels[0]:
+        blocks[0].el.set("role", "addressee")
+    _demote_lists(blocks, levels)
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
     stack: list[tuple[int, etree._Element]] = [(0, body)]
-    for b, lv in zip(blocks, levels):
+    captions = _captions(blocks, levels)
+    for i, (b, lv) in enumerate(zip(blocks, levels)):
+        if i in captions:
+            continue
+        if b.kind == "figure" and i + 1 in captions:
+            cap = E("caption")
+            p = blocks[i + 1].el
+            cap.text = p.text
+            for child in list(p):
+                cap.append(child)
+            b.el.append(cap)
         if lv:
             lv -= shift
             while stack[-1][0] >= lv:
@@ -242,7 +328,7 @@ def _finish(b: Block) -> etree._Element:
             el.set("indent", str(b.indent))
         if b.align:
             el.set("align", b.align)
-        if b.text.strip() and _NOTE.search(squash(b.text)) and el.get("role") is None:
+        if b.text.strip() and _NOTE_STRICT.search(squash(b.text)) and el.get("role") is None:
             el.set("role", "note")
     return el
 

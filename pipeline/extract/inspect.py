@@ -1,0 +1,99 @@
+"""What the extractor decided for one page, and why — for ``govdoc inspect``.
+
+A records officer who doubts a record can see which template profile matched (and
+the markers that matched it), which element was taken as the body, each metadata
+field with the page's own label and where it was read, the values that lost to a
+better source, and what was cut from the ends of the body as page chrome.
+"""
+from __future__ import annotations
+
+from ..canonical import NS, local
+from ..errors import ConversionError
+from . import analyse
+from .metadata import RANK_NAMES
+
+
+def inspect_page(data: bytes, *, name: str) -> dict:
+    """A JSON-ready account of one extraction (``ok`` False with ``error`` when the
+    page cannot be extracted)."""
+    try:
+        a = analyse(data, name=name)
+    except ConversionError as exc:
+        return {"input": name, "ok": False, "error": str(exc), "error_kind": type(exc).__name__}
+    fields = []
+    for f in sorted(a.meta.found, key=lambda f: (f.rank, f.order)):
+        if not f.field or f.field == "-":
+            continue
+        fields.append({"field": f.field, "label": f.label or None, "value": f.value or None,
+                       "from": RANK_NAMES.get(f.rank, "?"), "used": f.chosen,
+                       "note": "placeholder: no value" if not f.value else None})
+    meta = {}
+    mroot = a.document.find(f"{{{NS}}}meta")
+    for child in mroot:
+        key = local(child)
+        if key == "field":
+            key = f"field:{child.get('label')}"
+        entry = {"value": child.text}
+        for attr in ("label", "shown", "time"):
+            if child.get(attr):
+                entry[attr] = child.get(attr)
+        meta[key] = entry
+    body = a.document.find(f"{{{NS}}}body")
+    counts: dict[str, int] = {}
+    for el in body.iter():
+        if isinstance(el.tag, str):
+            counts[local(el)] = counts.get(local(el), 0) + 1
+    return {
+        "input": name,
+        "ok": True,
+        "encoding": {"used": a.decoded.encoding, "method": a.decoded.method, "declared": a.decoded.declared},
+        "profile": {"id": a.profile, "name": a.profile_name, "markers": a.markers},
+        "container": a.container,
+        "title_from": a.meta.title_source,
+        "metadata": meta,
+        "labels_seen": fields,
+        "trimmed": {"start": a.trimmed.head, "end": a.trimmed.tail},
+        "left_out_inside_body": a.skipped,
+        "signature": ({"org": a.closing.orgs, "date": a.closing.date_text, "when": a.closing.date_iso}
+                      if a.closing else None),
+        "body": {k: counts.get(k, 0) for k in ("section", "p", "table", "figure", "attachment", "signature")},
+        "warnings": a.warnings,
+    }
+
+
+def format_report(report: dict) -> str:
+    """The report as plain text for the terminal."""
+    if not report.get("ok"):
+        return f"{report['input']}: cannot extract: {report['error']}"
+    out = [f"page       {report['input']}"]
+    enc = report["encoding"]
+    out.append(f"encoding   {enc['used']} ({enc['method']}" + (f", page declares {enc['declared']}" if enc["declared"] else "") + ")")
+    prof = report["profile"]
+    out.append(f"template   {prof['id']} — {prof['name']}")
+    for m in prof["markers"]:
+        out.append(f"           matched by {m}")
+    out.append(f"body from  {report['container']}")
+    out.append(f"title from {report['title_from']}")
+    out.append("metadata:")
+    for key, e in report["metadata"].items():
+        extra = "".join(f" [{k}: {e[k]}]" for k in ("label", "shown", "time") if k in e)
+        out.append(f"  {key:16} {e['value']}{extra}")
+    lost = [f for f in report["labels_seen"] if not f["used"]]
+    if lost:
+        out.append("also seen (not used):")
+        for f in lost:
+            out.append(f"  {f['field']:16} {f['value'] or '—'}  ({f['label'] or 'no label'}, {f['from']}"
+                       + (f"; {f['note']}" if f["note"] else "") + ")")
+    out.append("trimmed from the start of the body:" if report["trimmed"]["start"] else "trimmed from the start: nothing")
+    out += [f"  - {t}" for t in report["trimmed"]["start"]]
+    out.append("trimmed from the end of the body:" if report["trimmed"]["end"] else "trimmed from the end: nothing")
+    out += [f"  - {t}" for t in report["trimmed"]["end"]]
+    if report["left_out_inside_body"]:
+        out.append("left out from inside the body element:")
+        out += [f"  - {t}" for t in report["left_out_inside_body"]]
+    sig = report["signature"]
+    out.append(f"signature  {' / '.join(sig['org'])}, {sig['date']} ({sig['when']})" if sig else "signature  none found")
+    out.append("body       " + ", ".join(f"{v} {k}" for k, v in report["body"].items()))
+    for w in report["warnings"]:
+        out.append(f"warning    {w}")
+    return "\n".join(out)
