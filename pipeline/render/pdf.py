@@ -116,8 +116,7 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
 
 
 def pdf_text(path: Path) -> str:
-    """The PDF's text layer, page by page (what a reader can copy or search)."""
-    from pypdf import PdfReader
+    """The PDF's text layer (what a reader can copy or search); see pipeline.fidelity."""
+    from ..fidelity import pdf_text as read
 
-    reader = PdfReader(str(path))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+    return read(Path(path))
