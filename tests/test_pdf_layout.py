@@ -39,7 +39,9 @@ def test_page_geometry(doc_id):
         portrait = [ln for ln in p["lines"] if ln["size"] == 16]
         if not portrait or p["w_mm"] > 250:
             continue
-        assert min(ln["x0"] for ln in portrait) == pytest.approx(28, abs=0.3), f"page {i} left edge"
+        assert min(ln["x0"] for ln in portrait) > 27.7, f"page {i}: text left of the 版心"
+        if len(portrait) >= 5:
+            assert min(ln["x0"] for ln in portrait) == pytest.approx(28, abs=0.3), f"page {i} left edge"
         assert max(ln["x1"] for ln in portrait) <= 184.3, f"page {i}: text beyond the right edge"
 
 
@@ -74,7 +76,6 @@ def test_28_characters_per_full_line(doc_id):
             if all(is_cjk(c) for c in ln["text"]) and ln["text"][-1] not in "，。、；：！？）》”":
                 assert len(ln["text"]) == 28, ln["text"]
                 counted += 1
-    assert counted > 0 or doc_id in ("a07",)
 
 
 @pytest.mark.parametrize("doc_id", docs())
@@ -145,7 +146,9 @@ def test_pdfa_identity_intent_attachment_metadata(doc_id):
         meta = pdf.open_metadata()
         assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
         assert meta["dc:title"] == r.doc.findtext("{urn:govdoc:canonical:1}meta/{urn:govdoc:canonical:1}title")
-        assert meta.get("dc:creator"), "issuer/publisher as dc:creator"
+        m = {c.tag.rsplit("}", 1)[-1]: c.text for c in r.doc.find("{urn:govdoc:canonical:1}meta")}
+        creator = m.get("issuer") or m.get("publisher") or m.get("source")
+        assert meta.get("dc:creator") == [creator], "issuer/publisher (else source) as dc:creator"
         assert "zh-CN" in meta.get("dc:language", set())
         (intent,) = pdf.Root.OutputIntents
         assert intent.S == "/GTS_PDFA1" and "/DestOutputProfile" in intent

@@ -75,7 +75,7 @@ def _xmp(pdf: pikepdf.Pdf, doc: etree._Element, when: datetime) -> None:
     """Describe the document in XMP from the canonical meta (Dublin Core only:
     it needs no extension schema under PDF/A)."""
     meta = meta_of(doc)
-    creator = meta.get("issuer") or meta.get("publisher")
+    creator = meta.get("issuer") or meta.get("publisher") or meta.get("source")
     ids = [f"{label}:{meta[k]}" for k, label in
            (("doc-number", "发文字号"), ("index-number", "索引号"), ("unified-number", "统一编号"))
            if meta.get(k)]
