@@ -24,11 +24,14 @@ from ..errors import RenderError
 from .css import stylesheet_text
 from .fetcher import SandboxFetcher
 from .fonts import undrawable
+from . import justify
 from .pdfa import finish
 from .xhtml import to_xhtml
 
 ATTACHMENT_NAME = "document.xml"
 PDF_VARIANT = "pdf/a-3b"
+#: Spread short Chinese lines to the right edge (costs a second layout, see justify.py).
+JUSTIFY = True
 
 #: WeasyPrint reports unreadable resources through logging; collect them per render.
 _WP_LOGGER = logging.getLogger("weasyprint")
@@ -95,12 +98,20 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     collect = _Collect()
     _WP_LOGGER.addHandler(collect)
     try:
-        html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
-                               url_fetcher=fetcher, media_type="print")
-        raw = html.write_pdf(stylesheets=[css], font_config=font_config,
-                             pdf_variant=PDF_VARIANT, pdf_tags=True,
-                             attachments=[attachment], pdf_identifier=identifier,
-                             uncompressed_pdf=False)
+        options = dict(stylesheets=[css], pdf_variant=PDF_VARIANT, pdf_tags=True,
+                       attachments=[attachment], pdf_identifier=identifier,
+                       uncompressed_pdf=False)
+
+        def layout():
+            html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
+                                   url_fetcher=fetcher, media_type="print")
+            return html.render(font_config=font_config, **options)
+
+        marked = JUSTIFY and justify.mark(page.root)
+        document = layout()
+        if marked and justify.apply(page.root, justify.measure(document)):
+            document = layout()  # short lines now spread to the right edge (justify.py)
+        raw = document.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
     except Exception as e:  # WeasyPrint raises many types; the batch needs one line
         raise RenderError(f"PDF layout failed: {type(e).__name__}: {e}") from e
     finally:
@@ -110,7 +121,7 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
         warnings.append(f"{len(fetcher.refused)} resource(s) outside the page folder refused")
 
     finish(raw, out, doc, xml_bytes, when)
-    del raw, html
+    del raw, document
     gc.collect()  # WeasyPrint keeps large cycles; a batch would otherwise grow
     return warnings
 
