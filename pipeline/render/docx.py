@@ -1,0 +1,385 @@
+"""The Word edition: canonical XML -> .docx laid out per GB/T 9704-2012.
+
+Layout lives in styles (``docx_template``), raw OOXML in ``ooxml``; this module
+only walks the canonical document and says which style each block takes.  It
+never sees the source page and never touches the network: images are read only
+from files inside ``resource_dir``.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml.ns import qn
+from docx.shared import Emu
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from ..canonical import body_of, iter_blocks, local, meta_of, q
+from ..errors import RenderError
+from ..style import house_style
+from . import docx_template as T
+from . import ooxml as ox
+
+__all__ = ["render_docx", "docx_text"]
+
+_ROLE_STYLE = {
+    "addressee": T.ADDRESSEE, "doc-number": T.DOC_NUMBER, "attachment-note": T.ATTACHMENT_NOTE,
+    "note": T.NOTE, "caption": T.CAPTION, "subtitle": T.SUBTITLE,
+}
+_JC = {"left": "left", "center": "center", "right": "right"}
+_WS = re.compile(r"\s+")
+_STANDARD_DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
+
+#: Custom property names (what Word's "Properties > Custom" shows) per meta field.
+_CUSTOM_LABELS = {
+    "index-number": "索引号", "doc-number": "发文字号", "disclosure": "公开方式",
+    "issuer": "发文机关", "publisher": "发布机构", "written-date": "成文日期",
+    "published-date": "发布日期", "subject": "主题分类", "review": "审核程序",
+    "validity": "有效性", "source": "信息来源", "doc-type": "文种", "summary": "摘要",
+    "unified-number": "统一编号", "effective-date": "生效日期", "expiry-date": "失效日期",
+    "generated-date": "生成日期", "site": "网站", "column": "栏目", "url": "网址",
+}
+
+
+def render_docx(doc: etree._Element, out: Path, *, resource_dir: Path | None = None) -> list[str]:
+    """Write the Word edition of canonical document *doc* to *out*; return warnings.
+
+    Raises RenderError when the file cannot be built or written.
+    """
+    try:
+        return _Renderer(doc, resource_dir).write(Path(out))
+    except RenderError:
+        raise
+    except Exception as exc:  # one line for the batch log, never a traceback
+        raise RenderError(f"Word edition failed: {type(exc).__name__}: {exc}") from exc
+
+
+def docx_text(path: Path) -> str:
+    """All ``w:t`` text of the main document body, in order (for fidelity checks)."""
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    body = root.find(qn("w:body"))
+    return "".join(t.text or "" for t in body.iter(qn("w:t")))
+
+
+def _clean(text: str | None) -> str:
+    """XML white space (indentation, newlines) folded to single spaces."""
+    return _WS.sub(" ", text or "")
+
+
+def _width_in_chars(text: str) -> float:
+    """Width in character cells: full-width characters 1, the rest (digits, Latin) 1/2."""
+    return sum(1.0 if ord(c) >= 0x2E80 else 0.5 for c in text)
+
+
+def _parse_date(value: str) -> datetime | None:
+    """An ISO date, year-month or year as a datetime (start of the period)."""
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
+class _Renderer:
+    """One document's render: state is the python-docx Document and the warnings."""
+
+    def __init__(self, doc: etree._Element, resource_dir: Path | None) -> None:
+        self.doc = doc
+        self.meta = meta_of(doc)
+        self.resources = Path(resource_dir).resolve() if resource_dir is not None else None
+        self.warnings: list[str] = []
+        self.hs = house_style()
+        self.m = T.metrics(self.hs)
+        self.document = T.new_document()
+        self.body = self.document.element.body
+        self._sectpr = self.body.find(qn("w:sectPr"))
+
+    # ------------------------------------------------------------ top level
+    def write(self, out: Path) -> list[str]:
+        self._front_matter()
+        self._blocks(body_of(self.doc), after_signature=False)
+        self._properties()
+        ox.sort_children(self.body)
+        self.document.save(str(out))
+        return self.warnings
+
+    def _front_matter(self) -> None:
+        title = self.meta.get("title")
+        number = self.meta.get("doc-number")
+        if title:
+            p = self._paragraph(T.TITLE)
+            p.append(ox.text_run(_clean(title).strip()))
+            if number:  # the 空一行 goes under the 发文字号 instead
+                p[0].append(ox.el("spacing", after=0))
+        if number:
+            self._paragraph(T.DOC_NUMBER).append(ox.text_run(_clean(number).strip()))
+
+    def _blocks(self, parent: etree._Element, *, after_signature: bool) -> None:
+        for block in iter_blocks(parent):
+            kind = local(block)
+            if kind == "heading":
+                continue  # written by _section
+            if kind == "section":
+                self._section(block)
+            elif kind == "p":
+                self._p(block, default=T.NOTE if after_signature else T.NORMAL)
+            elif kind == "table":
+                self._table(block)
+            elif kind == "figure":
+                self._figure(block)
+            elif kind == "attachment":
+                self._attachment(block)
+            elif kind == "signature":
+                self._signature(block)
+                after_signature = True
+
+    def _section(self, section: etree._Element) -> None:
+        level = int(section.get("level", "1"))
+        heading = section.find(q("heading"))
+        if heading is not None:
+            self._inline(self._paragraph(T.HEADINGS[min(level, 4) - 1]), heading)
+        self._blocks(section, after_signature=False)
+
+    # ------------------------------------------------------------ paragraphs
+    def _paragraph(self, style: str, container: etree._Element | None = None) -> etree._Element:
+        """A new ``w:p`` of *style*, appended to the body (before sectPr) or *container*."""
+        p = ox.el("p")
+        ppr = ox.el("pPr")
+        if style != T.NORMAL:
+            ppr.append(ox.el("pStyle", val=style))
+        p.append(ppr)
+        if container is None:
+            self._sectpr.addprevious(p)
+        else:
+            container.append(p)
+        return p
+
+    def _p(self, block: etree._Element, *, default: str,
+           container: etree._Element | None = None) -> etree._Element:
+        style = _ROLE_STYLE.get(block.get("role") or "", default)
+        p = self._paragraph(style, container)
+        ppr = p[0]
+        indent = block.get("indent")
+        if indent is not None:
+            n = int(indent)
+            ppr.append(ox.el("ind", firstLine=self.m.chars(n), firstLineChars=n * 100))
+        if block.get("align") in _JC:
+            ppr.append(ox.el("jc", val=_JC[block.get("align")]))
+        self._inline(p, block)
+        return p
+
+    def _inline(self, p: etree._Element, node: etree._Element, marks: frozenset[str] = frozenset(),
+                target: etree._Element | None = None) -> None:
+        """Runs for *node*'s mixed content; *marks* are the enclosing strong/em/sup/sub."""
+        target = p if target is None else target
+        first = target is p and len(p) == 1  # only pPr so far: trim leading space
+        if node.text:
+            text = _clean(node.text)
+            target.append(ox.text_run(text.lstrip() if first else text, self._rpr(marks)))
+        for child in node:
+            kind = local(child)
+            if kind == "br":
+                target.append(ox.break_run())
+            elif kind == "a":
+                rid = self.document.part.relate_to(child.get("href", ""), RT.HYPERLINK,
+                                                   is_external=True)
+                link = ox.hyperlink(rid)
+                target.append(link)
+                self._inline(p, child, marks | {"a"}, link)
+            elif kind in ("strong", "em", "sup", "sub"):
+                self._inline(p, child, marks | {kind}, target)
+            elif isinstance(child.tag, str):
+                self._inline(p, child, marks, target)
+            if child.tail:
+                target.append(ox.text_run(_clean(child.tail), self._rpr(marks)))
+        # drop trailing white space of the paragraph's last run
+        if target is p:
+            runs = p.findall(qn("w:r"))
+            if runs:
+                t = runs[-1].find(qn("w:t"))
+                if t is not None and t.text:
+                    t.text = t.text.rstrip()
+
+    @staticmethod
+    def _rpr(marks: frozenset[str]) -> etree._Element | None:
+        if not marks:
+            return None
+        rpr = ox.el("rPr")
+        if "a" in marks:
+            rpr.append(ox.el("rStyle", val=T.HYPERLINK))
+        elif "strong" in marks:
+            rpr.append(ox.el("rStyle", val=T.STRONG))
+        elif "em" in marks:
+            rpr.append(ox.el("rStyle", val=T.EMPHASIS))
+        if "strong" in marks and "a" in marks:
+            rpr.append(ox.el("b"))
+        if "em" in marks and ("strong" in marks or "a" in marks):
+            rpr.append(ox.el("em", val="dot"))
+        if "sup" in marks or "sub" in marks:
+            rpr.append(ox.el("vertAlign", val="superscript" if "sup" in marks else "subscript"))
+        return rpr if len(rpr) else None
+
+    # ------------------------------------------------------------ end matter
+    def _signature(self, sig: etree._Element) -> None:
+        """署名 centred over the date, date right-indented 4 字 (7.3.5.1)."""
+        orgs = [_clean(o.text).strip() for o in sig.findall(q("org"))]
+        date_el = sig.find(q("date"))
+        date_text = _clean(date_el.text).strip() if date_el is not None else ""
+        date_indent = self.hs.role("signature")["date_right_indent_chars"]
+        date_width = _width_in_chars(date_text) if date_text else 0
+        for i, org in enumerate(orgs):
+            p = self._paragraph(T.SIGNATURE)
+            chars = max(date_indent + (date_width - _width_in_chars(org)) / 2, 0) \
+                if date_text else date_indent
+            p[0].append(ox.el("ind", right=self.m.chars(chars), rightChars=round(chars * 100),
+                              firstLine=0, firstLineChars=0))
+            if i:
+                p[0].append(ox.el("spacing", before=0))
+            p.append(ox.text_run(org))
+        if date_text:
+            self._paragraph(T.SIGNATURE_DATE).append(ox.text_run(date_text))
+            if not _STANDARD_DATE.match(date_text):
+                self.warnings.append(f"signature date {date_text!r} is not in the GB/T 9704 "
+                                     "form (Arabic numerals, no zero padding); kept as written")
+
+    def _attachment(self, att: etree._Element) -> None:
+        p = self._paragraph(T.ATTACHMENT)
+        rid = self.document.part.relate_to(att.get("href", ""), RT.HYPERLINK, is_external=True)
+        link = ox.hyperlink(rid)
+        link.append(ox.text_run(_clean(att.text).strip(), style=T.HYPERLINK))
+        p.append(link)
+
+    # ------------------------------------------------------------ tables
+    def _table(self, table: etree._Element) -> None:
+        from .docx_table import build_table  # small module of its own: the grid algorithm
+        caption = table.find(q("caption"))
+        if caption is not None:
+            self._inline(self._paragraph(T.CAPTION), caption)
+        tbl, warnings = build_table(table, self.m, self._cell_content)
+        self.warnings.extend(warnings)
+        self._sectpr.addprevious(tbl)
+
+    def _cell_content(self, tc: etree._Element, cell: etree._Element, style: str) -> None:
+        paras = cell.findall(q("p"))
+        align = cell.get("align")
+        if paras:
+            for block in paras:
+                p = self._p(block, default=style, container=tc)
+                if block.get("role") is None:
+                    p[0].find(qn("w:pStyle")).set(qn("w:val"), style)
+                if align in _JC and block.get("align") is None:
+                    p[0].append(ox.el("jc", val=_JC[align]))
+        else:
+            p = self._paragraph(style, tc)
+            if align in _JC:
+                p[0].append(ox.el("jc", val=_JC[align]))
+            self._inline(p, cell)
+
+    # ------------------------------------------------------------ figures
+    def _figure(self, figure: etree._Element) -> None:
+        image = figure.find(q("image"))
+        caption = figure.find(q("caption"))
+        alt = (image.get("alt") or "").strip() if image is not None else ""
+        src = image.get("src", "") if image is not None else ""
+        path, reason = self._local_image(image)
+        placed = False
+        if path is not None:
+            p = self._paragraph(T.FIGURE)
+            try:
+                self._picture(Paragraph(p, self.document._body), path, alt)
+                placed = True
+            except Exception as exc:  # unreadable or unsupported format
+                p.getparent().remove(p)
+                reason = f"cannot embed {path.name}: {type(exc).__name__}"
+        if not placed:
+            p = self._paragraph(T.PLACEHOLDER)
+            p.append(ox.text_run(f"［图片：{alt or Path(src).name or '无说明'}］"))
+            self.warnings.append(f"image not embedded ({reason}): {src}")
+        if caption is not None:
+            self._inline(self._paragraph(T.CAPTION), caption)
+
+    def _local_image(self, image: etree._Element | None) -> tuple[Path | None, str]:
+        """The image file, only if it lies inside resource_dir."""
+        if image is None:
+            return None, "no image element"
+        local_name = image.get("local")
+        if not local_name:
+            return None, "no local copy"
+        if self.resources is None:
+            return None, "no resource folder"
+        path = (self.resources / local_name).resolve()
+        if not path.is_relative_to(self.resources):
+            return None, "local path outside the resource folder"
+        if not path.is_file():
+            return None, "local file missing"
+        return path, ""
+
+    def _picture(self, paragraph: Paragraph, path: Path, alt: str) -> None:
+        """The picture at its natural size, shrunk to fit the text block."""
+        run = paragraph.add_run()
+        shape = run.add_picture(str(path))
+        max_w = Emu(self.m.block_width * 635)   # 1 twip = 635 EMU
+        max_h = Emu(int(self.m.block_height * 635 * 0.8))
+        scale = min(1.0, max_w / shape.width, max_h / shape.height)
+        if scale < 1.0:
+            shape.width, shape.height = Emu(int(shape.width * scale)), Emu(int(shape.height * scale))
+        doc_pr = shape._inline.docPr
+        if alt:
+            doc_pr.set("descr", alt)
+
+    # ------------------------------------------------------------ metadata
+    def _properties(self) -> None:
+        meta = self.meta
+        cp = self.document.core_properties
+        cp.title = meta.get("title", "")
+        cp.author = meta.get("issuer") or meta.get("publisher") or ""
+        cp.subject = meta.get("subject", "")
+        cp.keywords = meta.get("keywords", "")
+        cp.category = meta.get("doc-type", "")
+        cp.comments = meta.get("summary", "")
+        cp.identifier = meta.get("index-number") or meta.get("doc-number") or ""
+        cp.language = self.doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "zh-CN"
+        created = _parse_date(meta.get("written-date") or meta.get("published-date") or "")
+        if created is not None:
+            cp.created = created
+        prov = self.doc.find(q("provenance"))
+        gen = prov.find(q("generator")) if prov is not None else None
+        converted = prov.find(q("converted")) if prov is not None else None
+        generator = f"{gen.get('name')} {gen.get('version')}" if gen is not None else "govdoc"
+        cp.last_modified_by = generator
+        cp.revision = 1
+        if converted is not None and converted.text:
+            try:
+                cp.modified = datetime.fromisoformat(converted.text.strip()).replace(tzinfo=None)
+            except ValueError:
+                pass
+        self._custom_properties(prov, generator)
+
+    def _custom_properties(self, prov: etree._Element | None, generator: str) -> None:
+        props: dict[str, str] = {}
+        for name, label in _CUSTOM_LABELS.items():
+            if self.meta.get(name):
+                props[label] = self.meta[name]
+        m = self.doc.find(q("meta"))
+        for field in (m.findall(q("field")) if m is not None else ()):
+            label = (field.get("label") or "").strip()
+            if label and label not in props and (field.text or "").strip():
+                props[label] = field.text.strip()
+        inp = prov.find(q("input")) if prov is not None else None
+        if inp is not None:
+            props["源文件"] = inp.get("name", "")
+            props["源文件SHA256"] = inp.get("sha256", "")
+        props["生成程序"] = generator
+        package = self.document.part.package
+        part = Part(PackURI("/docProps/custom.xml"), ox.CUSTOM_PROPS_CT,
+                    ox.custom_properties_xml(props), package)
+        package.relate_to(part, ox.CUSTOM_PROPS_RT)
+

@@ -1,0 +1,68 @@
+"""A private fontconfig file that maps the official Chinese font names to open fonts.
+
+The .docx names the fonts Chinese offices have (仿宋_GB2312, 黑体, 楷体_GB2312,
+方正小标宋简体, 宋体).  Out of the box fontconfig maps all of them to DejaVu Sans,
+so LibreOffice previews would use the wrong style.  This file (passed to
+LibreOffice through ``FONTCONFIG_FILE``; nothing on the system changes) includes
+the system configuration and adds one alias per official name, pointing to the
+open fonts and the fallback from ``layout.toml``.
+
+``stylesheets/fonts.conf`` is generated from the house style:
+
+    python -m pipeline.render.fontconfig > stylesheets/fonts.conf
+
+and a test checks the committed file is up to date.
+"""
+from __future__ import annotations
+
+import sys
+from xml.sax.saxutils import escape
+
+from ..style import HouseStyle, house_style, stylesheet_path
+
+SYSTEM_CONF = "/etc/fonts/fonts.conf"
+#: Fandol's Bold files declare weight 400 (regular), so fontconfig may hand out
+#: FandolSong-Bold for a plain 宋体 page number.  Hide them; bold is synthesised.
+REJECT_GLOBS = ("*/Fandol*-Bold.otf",)
+
+
+def fonts_conf(hs: HouseStyle | None = None) -> str:
+    """The fontconfig XML for the house style's typefaces."""
+    hs = hs or house_style()
+    out = ['<?xml version="1.0"?>',
+           '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
+           "<!-- Generated from stylesheets/layout.toml by pipeline/render/fontconfig.py;",
+           "     do not edit by hand.  Used as FONTCONFIG_FILE when LibreOffice renders",
+           "     the Word edition. -->",
+           "<fontconfig>",
+           f'  <include ignore_missing="yes">{SYSTEM_CONF}</include>',
+           "  <selectfont><rejectfont>"
+           + "".join(f"<glob>{escape(g)}</glob>" for g in REJECT_GLOBS)
+           + "</rejectfont></selectfont>"]
+    for key in hs.raw["fonts"]:
+        face = hs.typeface(key)
+        targets = [*face.open, *face.fallback]
+        if not targets:
+            continue
+        out.append(f"  <!-- {key} -->")
+        for name in face.official:
+            if face.weight == "bold":
+                # 小标宋 is a heavy face in its own right: pick the bold open font
+                # without asking Word for bold (which would embolden the real one).
+                out.append(f'  <match target="pattern"><test name="family"><string>{escape(name)}'
+                           '</string></test><edit name="weight" mode="assign"><const>bold</const>'
+                           "</edit></match>")
+            accept = "".join(f"<family>{escape(t)}</family>" for t in targets)
+            out.append(f'  <alias binding="same"><family>{escape(name)}</family>'
+                       f"<accept>{accept}</accept></alias>")
+    out.append("</fontconfig>")
+    return "\n".join(out) + "\n"
+
+
+def fonts_conf_path():
+    """The committed file (inside the installed stylesheets package)."""
+    return stylesheet_path("fonts.conf")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.stdout.write(fonts_conf())
