@@ -83,8 +83,10 @@ def test_picture_in_the_folder_is_shown_on_the_grid(tmp_path):
     assert page.warnings == []
     img = page.root.find(f".//{H}img")
     assert img.get("src") == (tmp_path / "pic.png").resolve().as_uri()
-    h = float(re.search(r"height: ([\d.]+)pt", img.get("style")).group(1))
-    assert h / 28.95 == pytest.approx(round(h / 28.95), abs=1e-6)
+    box = float(re.search(r"height: ([\d.]+)pt", img.getparent().get("style")).group(1))
+    assert box / 28.95 == pytest.approx(round(box / 28.95), abs=1e-3)
+    w, h = (float(x) for x in re.findall(r"(?:width|height): ([\d.]+)pt", img.get("style")))
+    assert w / h == pytest.approx(800 / 500, rel=0.01) and w <= 442.3
     out = tmp_path / "pic.pdf"
     assert render_pdf(doc, serialize(doc), out, resource_dir=tmp_path) == []
     import pikepdf

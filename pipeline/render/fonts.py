@@ -50,8 +50,8 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # imported late: only needed for rare characters
 
     try:
-        font = TTFont(str(path), fontNumber=index, lazy=True)
-        return frozenset(font.getBestCmap() or ())
+        with TTFont(str(path), fontNumber=index, lazy=True) as font:
+            return frozenset(font.getBestCmap() or ())
     except Exception:  # a broken font file draws nothing
         return frozenset()
 

@@ -14,6 +14,7 @@ import functools
 import gc
 import hashlib
 import logging
+import warnings as warnings_module
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -120,10 +121,27 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     if fetcher.refused:
         warnings.append(f"{len(fetcher.refused)} resource(s) outside the page folder refused")
 
-    finish(raw, out, doc, xml_bytes, when)
-    del raw, document
-    gc.collect()  # WeasyPrint keeps large cycles; a batch would otherwise grow
+    del document
+    _collect_garbage()
+    # pikepdf's PDF/A check records *any* warning raised while it parses content,
+    # including a ResourceWarning from an unrelated object the garbage collector
+    # finalises then (WeasyPrint leaves its sRGB profile file open): no collection
+    # during the check.
+    gc.disable()
+    try:
+        finish(raw, out, doc, xml_bytes, when)
+    finally:
+        gc.enable()
+    del raw
+    _collect_garbage()
     return warnings
+
+
+def _collect_garbage() -> None:
+    """Free WeasyPrint's large cycles now (a batch would otherwise grow), quietly."""
+    with warnings_module.catch_warnings():
+        warnings_module.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def pdf_text(path: Path) -> str:

@@ -134,32 +134,35 @@ def _figures(root: etree._Element, resource_dir: Path | None) -> list[str]:
     for img in list(root.iterfind(f".//{H}img[@class='pending']")):
         local = img.get("data-local")
         src = img.get("data-src", "")
-        found = _local_image(resource_dir, local) if local else None
+        found, reason = _local_image(resource_dir, local) if local else (None, "not saved with the page")
         if found is None:
-            reason = "not in the page folder" if local else "not saved with the page"
             warnings.append(f"image {local or src} {reason}: placeholder drawn")
             _placeholder(img)
             continue
         path, (w_px, h_px) = found
-        w, h = _fit(w_px, h_px)
+        w, h, box = _fit(w_px, h_px)
         img.set("src", path.as_uri())
-        img.set("style", f"width: {pt(w)}; height: {pt(h)}")
+        img.set("style", f"width: {pt(w)}; height: {pt(h)}; margin-top: {pt((box - h) / 2)}")
         for a in ("class", "data-local", "data-src"):
             img.attrib.pop(a, None)
+        # the picture's box is a whole number of lines: the text below stays on the grid
+        holder = etree.Element(f"{H}div", {"class": "picture", "style": f"height: {pt(box)}"})
+        img.addprevious(holder)
+        holder.append(img)
     return warnings
 
 
-def _local_image(resource_dir: Path | None, local: str) -> tuple[Path, tuple[int, int]] | None:
-    """The picture file, if it lies inside the folder and decodes as an image."""
+def _local_image(resource_dir: Path | None, local: str) -> tuple[tuple[Path, tuple[int, int]] | None, str]:
+    """The picture file, if it lies inside the folder and decodes as an image; else why not."""
     if resource_dir is None:
-        return None
+        return None, "not read (no page folder given)"
     root = resource_dir.resolve()
     try:
         path = (root / local).resolve(strict=True)
     except (OSError, RuntimeError, ValueError):
-        return None
+        return None, "not in the page folder"
     if not path.is_relative_to(root) or not path.is_file():
-        return None
+        return None, "outside the page folder, refused"
     try:
         from PIL import Image  # WeasyPrint's own dependency
 
@@ -167,24 +170,24 @@ def _local_image(resource_dir: Path | None, local: str) -> tuple[Path, tuple[int
             im.verify()
             size = im.size
     except Exception:
-        return None
+        return None, "cannot be read as a picture"
     if size[0] <= 0 or size[1] <= 0:
-        return None
-    return path, size
+        return None, "cannot be read as a picture"
+    return (path, size), ""
 
 
-def _fit(w_px: int, h_px: int) -> tuple[float, float]:
-    """Display size in pt: at most the block width and ``max_lines`` lines, and a
-    whole number of lines high so the text below stays on the grid."""
+def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
+    """Display width and height in pt (aspect kept, at most the block width and
+    ``max_lines`` lines) and the height of its box: whole lines, so the text below
+    stays on the grid."""
     g = grid()
-    max_lines = house_style().role("figure")["max_lines"]
+    max_h = house_style().role("figure")["max_lines"] * g["pitch"]
     w = min(w_px * 0.75, g["block_width_pt"])          # 96 px per inch
     h = w * h_px / w_px
-    h = min(h, max_lines * g["pitch"])
-    lines = max(1, math.floor(h / g["pitch"] + 0.01))
-    h = lines * g["pitch"]
-    w = min(h * w_px / h_px, g["block_width_pt"])
-    return w, h
+    if h > max_h:
+        h, w = max_h, max_h * w_px / h_px
+    box = max(1, math.ceil(h / g["pitch"] - 0.01)) * g["pitch"]
+    return w, h, box
 
 
 def _placeholder(img: etree._Element) -> None:
