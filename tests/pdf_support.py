@@ -145,3 +145,36 @@ def measure_pages(pdf_path: Path) -> list[dict]:
                     info["lines"].append(rec)
             pages.append(info)
     return pages
+
+
+class Extracted(Rendered):
+    """A corpus page run through the real extractor, then rendered."""
+
+    def __init__(self, html: Path, out_dir: Path) -> None:
+        from datetime import datetime, timezone
+
+        from pipeline.extract import extract
+        from pipeline.render.pdf import render_pdf
+
+        self.gold = html
+        self.doc = extract(html.read_bytes(), name=html.name,
+                           converted=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        self.xml_bytes = serialize(self.doc)
+        stem = "x-" + gold_id(html)
+        self.xml = out_dir / f"{stem}.xml"
+        self.xml.write_bytes(self.xml_bytes)
+        self.pdf = out_dir / f"{stem}.pdf"
+        self.warnings = render_pdf(self.doc, self.xml_bytes, self.pdf, resource_dir=html.parent)
+
+
+@functools.lru_cache(maxsize=None)
+def extracted(doc_id: str) -> Extracted:
+    pages = sorted(CORPUS.glob(f"{doc_id}_*.html")) if CORPUS.is_dir() else []
+    if not pages:
+        pytest.skip(f"corpus page {doc_id} not available")
+    try:
+        import pipeline.extract  # noqa: F401
+        from pipeline.extract import extract  # noqa: F401
+    except ImportError:
+        pytest.skip("extractor not available on this branch")
+    return Extracted(pages[0], _out_dir())
