@@ -163,3 +163,24 @@ def test_same_document_same_bytes(tmp_path):
     render_pdf(doc, data, a)
     render_pdf(doc, data, b)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_lines_with_inline_markup_are_flush_and_keep_their_text(tmp_path):
+    """Run-in headings (strong), emphasis and numbers: every line but a paragraph's
+    last reaches the right edge; no character is lost or reordered."""
+    p = E("p", None, indent=2)
+    s = sub(p, "strong", "一、明确年度目标。")
+    s.tail = "2024年全市计划完成既有住宅加装电梯300台，其中溧阳市30台、金坛区35台、“6·23”强降雨过程中"
+    e = sub(p, "em", "武进区60台")
+    e.tail = "、新北区55台、天宁区45台、钟楼区50台、常州经开区25台。各地要将目标任务分解到街道（镇）和社区。" * 3
+    doc = _doc_with([p])
+    out = tmp_path / "inline.pdf"
+    assert render_pdf(doc, serialize(doc), out) == []
+    lines = [ln for ln in measure_pages(out)[0]["lines"] if ln["size"] == 16]
+    assert len(lines) >= 5
+    for ln in lines[:-1]:
+        assert ln["x1"] > 183.3, ln["text"]
+    from pipeline.fidelity import pdf_fidelity
+
+    f = pdf_fidelity(doc, out, in_order=True)
+    assert f.ok and f.in_order == 1.0

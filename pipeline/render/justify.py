@@ -46,7 +46,7 @@ def mark(root: etree._Element) -> int:
         if el.get("style") and "text-align" in el.get("style"):
             continue
         span = el.find(f"{H}span")
-        if span is None or len(el) != 1 or len(span) or not span.text or (el.text or "").strip():
+        if span is None or len(el) != 1 or (el.text or "").strip() or _runs(span) is None:
             continue
         n += 1
         el.set(ATTR, str(n))
@@ -97,34 +97,26 @@ def apply(root: etree._Element, lines: dict[str, list[Line]]) -> int:
             continue
         span = el.find(f"{H}span")
         paragraph = lines[key]
-        segments = _segments(span.text, [x.text for x in paragraph])
+        runs = _runs(span)
+        text = "".join(r.text for r in runs)
+        segments = _segments(text, [x.text for x in paragraph])
         if segments is None:
             continue  # the layout changed the text: leave the paragraph alone
-        pieces: list[tuple[str, float | None]] = []
-        for i, (line, text) in enumerate(zip(paragraph, segments)):
+        spacing: list[float | None] = [None] * len(text)
+        pos = 0
+        for i, (line, seg) in enumerate(zip(paragraph, segments)):
             last = i == len(paragraph) - 1
-            if last or not min_gap < line.gap_px <= max_gap or len(line.text) < 2 \
-                    or " " in line.text or "\u00a0" in line.text:  # WeasyPrint widens spaces itself
-                pieces.append((text, None))
-            else:
+            if not (last or not min_gap < line.gap_px <= max_gap or len(line.text) < 2
+                    or " " in line.text or "\u00a0" in line.text):  # WeasyPrint widens spaces itself
                 # the slack goes between the characters: the last one keeps its spacing
                 extra_pt = (line.gap_px - 0.05) / PX_PER_PT / (len(line.text) - 1)
-                body, end = text[:len(line.text) - 1], text[len(line.text) - 1:]
-                pieces += [(body, g["letter_spacing"] + extra_pt), (end, None)]
-        if all(ls is None for _, ls in pieces):
+                for k in range(pos, pos + len(line.text) - 1):
+                    spacing[k] = g["letter_spacing"] + extra_pt
+            pos += len(seg)
+        if all(x is None for x in spacing):
             continue
-        span.text = None
-        prev = None
-        for text, ls in pieces:
-            if ls is None:
-                if prev is None:
-                    span.text = (span.text or "") + text
-                else:
-                    prev.tail = (prev.tail or "") + text
-                continue
-            prev = etree.SubElement(span, f"{H}span", {"class": "j", "style": f"letter-spacing: {pt(ls)}"})
-            prev.text = text
-            changed += 1
+        _rebuild(span, runs, spacing)
+        changed += 1
     return changed
 
 
@@ -146,3 +138,66 @@ def _segments(text: str, lines: list[str]) -> list[str] | None:
     if out:
         out[-1] += text[pos:]
     return out
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of a paragraph's text and the inline element it sits in (None: plain)."""
+
+    text: str
+    tag: str | None = None
+    attrib: tuple[tuple[str, str], ...] = ()
+
+
+_INLINE = {f"{H}strong", f"{H}em", f"{H}span", f"{H}br"}
+
+
+def _runs(span: etree._Element) -> list[Run] | None:
+    """The paragraph as runs, if its markup is one level of simple inline elements."""
+    runs = [Run(span.text or "")]
+    for child in span:
+        if child.tag not in _INLINE or len(child) or child.get("style"):
+            return None
+        runs.append(Run(child.text or "", child.tag, tuple(child.attrib.items())))
+        runs.append(Run(child.tail or ""))
+    if not "".join(r.text for r in runs).strip():
+        return None
+    return runs
+
+
+def _rebuild(span: etree._Element, runs: list[Run], spacing: list[float | None]) -> None:
+    """Write the runs back, each stretch of equal spacing in its own element."""
+    for child in list(span):
+        span.remove(child)
+    span.text = None
+    last: etree._Element | None = None
+
+    def add_text(t: str) -> None:
+        nonlocal last
+        if last is None:
+            span.text = (span.text or "") + t
+        else:
+            last.tail = (last.tail or "") + t
+
+    pos = 0
+    for run in runs:
+        if run.tag == f"{H}br":
+            last = etree.SubElement(span, run.tag, dict(run.attrib))
+            continue
+        i = 0
+        while i < len(run.text):
+            ls = spacing[pos + i]
+            j = i
+            while j < len(run.text) and spacing[pos + j] == ls:
+                j += 1
+            chunk = run.text[i:j]
+            if run.tag is None and ls is None:
+                add_text(chunk)
+            else:
+                attrib = dict(run.attrib) if run.tag else {"class": "j"}
+                if ls is not None:
+                    attrib["style"] = f"letter-spacing: {pt(ls)}"
+                last = etree.SubElement(span, run.tag or f"{H}span", attrib)
+                last.text = chunk
+            i = j
+        pos += len(run.text)

@@ -83,11 +83,20 @@ def _break_title(root: etree._Element) -> None:
 # ------------------------------------------------------------------ paragraphs
 
 def _indents(root: etree._Element) -> None:
-    """The canonical @indent (characters) as a first-line indent on the grid."""
+    """The canonical @indent (characters) as a first-line indent on the grid.
+
+    Body paragraphs default to GB/T 9704's two 字.  When the document records page
+    indentation at all, a plain paragraph without @indent was flush on the page (a
+    主送机关 line the extractor did not mark, say) and is set flush here too."""
     cell = grid()["cell"]
-    for p in root.iterfind(f".//{H}p[@data-indent]"):
+    marked = root.findall(f".//{H}p[@data-indent]")
+    for p in marked:
         n = int(p.attrib.pop("data-indent"))
         p.set("style", f"text-indent: {pt(n * cell)}")
+    if marked:
+        for p in root.iterfind(f".//{H}p[@class='body']"):
+            if "style" not in p.attrib:
+                p.set("style", "text-indent: 0")
 
 
 def _tables(root: etree._Element) -> None:
