@@ -184,3 +184,25 @@ def test_lines_with_inline_markup_are_flush_and_keep_their_text(tmp_path):
 
     f = pdf_fidelity(doc, out, in_order=True)
     assert f.ok and f.in_order == 1.0
+
+
+def test_rare_characters_in_title_and_table_keep_the_grid(tmp_path):
+    golds = corpus_golds()
+    if not golds:
+        pytest.skip("corpus not available")
+    doc = gold_document(golds[0])
+    doc.find("{urn:govdoc:canonical:1}meta/{urn:govdoc:canonical:1}title").text = "关于表彰王堃李喆同志的决定"
+    body = doc.find("{urn:govdoc:canonical:1}body")
+    t = E("table")
+    for name in ("王堃", "李喆", "朱镕基", "𠮷田"):
+        row = sub(t, "row")
+        sub(row, "cell", name)
+        sub(row, "cell", "优秀")
+    body.insert(0, t)
+    body.insert(1, E("p", "表后正文。" * 40))
+    out = tmp_path / "rare-title.pdf"
+    assert render_pdf(doc, serialize(doc), out) == []
+    lines = [ln for ln in measure_pages(out)[0]["lines"] if ln["size"] == 16]
+    for ln in lines:
+        slot = (ln["baseline"] - 22.5 - 37 * PT_PER_MM) / 28.95
+        assert abs(slot - round(slot)) < 0.1, ln["text"]

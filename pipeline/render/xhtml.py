@@ -68,15 +68,15 @@ def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
 # ------------------------------------------------------------------ title
 
 def _break_title(root: etree._Element) -> None:
-    h1 = root.find(f".//{H}h1")
-    if h1 is None or not h1.text:
+    span = root.find(f".//{H}h1/{H}span")
+    if span is None or not span.text:
         return
     hs = house_style()
     size = hs.role("title")["size_pt"]
-    lines = break_title(h1.text, grid()["block_width_pt"] / size)
-    h1.text = lines[0]
+    lines = break_title(span.text, grid()["block_width_pt"] / size)
+    span.text = lines[0]
     for line in lines[1:]:
-        br = etree.SubElement(h1, f"{H}br")
+        br = etree.SubElement(span, f"{H}br")
         br.tail = line
 
 
