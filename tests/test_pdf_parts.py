@@ -206,3 +206,23 @@ def test_rare_characters_in_title_and_table_keep_the_grid(tmp_path):
     for ln in lines:
         slot = (ln["baseline"] - 22.5 - 37 * PT_PER_MM) / 28.95
         assert abs(slot - round(slot)) < 0.1, ln["text"]
+
+
+def test_character_no_font_has_is_a_warning_not_a_failure(tmp_path):
+    """PDF/A forbids the .notdef glyph: such a character gets a generated box glyph,
+    the text layer keeps it, the warning names it, and the file is valid PDF/A."""
+    import pikepdf.pdfa
+
+    from pipeline.fidelity import pdf_fidelity
+
+    odd = "\U000F0001\u2FFF\U0003134A"
+    doc = _doc_with([E("p", f"测试{odd[0]}字符和{odd[1]}和{odd[2]}结束。" + "正文。" * 30)])
+    out = tmp_path / "tofu.pdf"
+    warnings = render_pdf(doc, serialize(doc), out)
+    assert len(warnings) == 3 and all(f"U+{ord(c):04X}" in w for c, w in zip(odd, warnings))
+    assert pikepdf.pdfa.validate_written(out, "3b").passed
+    assert pdf_fidelity(doc, out).ok
+    lines = [ln for ln in measure_pages(out)[0]["lines"] if ln["size"] == 16]
+    for ln in lines:
+        slot = (ln["baseline"] - 22.5 - 37 * PT_PER_MM) / 28.95
+        assert abs(slot - round(slot)) < 0.1, ln["text"]

@@ -24,7 +24,7 @@ from ..canonical import body_text, meta_of
 from ..errors import RenderError
 from .css import stylesheet_text
 from .fetcher import SandboxFetcher
-from .fonts import undrawable
+from .fonts import last_resort_css, undrawable
 from . import justify
 from .pdfa import finish
 from .xhtml import to_xhtml
@@ -84,8 +84,10 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     warnings = list(page.warnings)
     meta = meta_of(doc)
     text = body_text(doc) + meta.get("title", "") + meta.get("doc-number", "")
-    for ch in undrawable(text):
-        warnings.append(f"character {ch!r} (U+{ord(ch):04X}) has no glyph in any installed font")
+    missing = undrawable(text)
+    for ch in missing:
+        warnings.append(f"character {ch!r} (U+{ord(ch):04X}) has no glyph in any installed font: "
+                        "drawn as a box")
 
     fetcher = SandboxFetcher(resource_dir)
     when = provenance_time(doc)
@@ -99,7 +101,11 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     collect = _Collect()
     _WP_LOGGER.addHandler(collect)
     try:
-        options = dict(stylesheets=[css], pdf_variant=PDF_VARIANT, pdf_tags=True,
+        sheets = [css]
+        if missing:  # a generated box glyph: PDF/A forbids .notdef, the text keeps the character
+            sheets.append(weasyprint.CSS(string=last_resort_css(missing), font_config=font_config,
+                                         url_fetcher=fetcher))
+        options = dict(stylesheets=sheets, pdf_variant=PDF_VARIANT, pdf_tags=True,
                        attachments=[attachment], pdf_identifier=identifier,
                        uncompressed_pdf=False)
 
