@@ -20,7 +20,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..canonical import body_text, meta_of
 from ..errors import RenderError
 from .css import stylesheet_text
 from .fetcher import SandboxFetcher
@@ -82,8 +81,8 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     weasyprint, font_config, css = _weasy()
     page = to_xhtml(doc, resource_dir)
     warnings = list(page.warnings)
-    meta = meta_of(doc)
-    text = body_text(doc) + meta.get("title", "") + meta.get("doc-number", "")
+    # everything the page will draw: body, title, 文号, placeholder texts
+    text = "".join(page.root.find("{http://www.w3.org/1999/xhtml}body").itertext())
     missing = undrawable(text)
     for ch in missing:
         warnings.append(f"character {ch!r} (U+{ord(ch):04X}) has no glyph in any installed font: "
