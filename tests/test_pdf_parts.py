@@ -226,3 +226,23 @@ def test_character_no_font_has_is_a_warning_not_a_failure(tmp_path):
     for ln in lines:
         slot = (ln["baseline"] - 22.5 - 37 * PT_PER_MM) / 28.95
         assert abs(slot - round(slot)) < 0.1, ln["text"]
+
+
+@pytest.mark.parametrize("mode, name", [("CMYK", "cmyk.jpg"), ("I;16", "grey16.png"), ("P", "pal.gif"),
+                                        ("LA", "alpha.png"), ("1", "bw.tif")])
+def test_pictures_of_any_colour_mode_give_valid_pdfa(tmp_path, mode, name):
+    """A CMYK JPEG (DeviceCMYK under the sRGB OutputIntent) or a 16-bit PNG (WeasyPrint
+    cannot draw it) is converted to RGB/grey first; the picture is shown, no warning."""
+    import pikepdf
+    import pikepdf.pdfa
+    from PIL import Image
+
+    Image.new(mode, (300, 200)).save(tmp_path / name)
+    fig = E("figure")
+    sub(fig, "image", src="x", alt=name, local=name)
+    doc = _doc_with([fig, E("p", "正文。")])
+    out = tmp_path / "pic.pdf"
+    assert render_pdf(doc, serialize(doc), out, resource_dir=tmp_path) == []
+    assert pikepdf.pdfa.validate_written(out, "3b").passed
+    with pikepdf.open(out) as pdf:
+        assert any(str(x.get("/Subtype")) == "/Image" for x in pdf.objects if isinstance(x, pikepdf.Stream))

@@ -150,7 +150,12 @@ def _figures(root: etree._Element, resource_dir: Path | None) -> list[str]:
             continue
         path, (w_px, h_px) = found
         w, h, box = _fit(w_px, h_px)
-        img.set("src", path.as_uri())
+        try:
+            img.set("src", _pdfa_source(path))
+        except Exception:  # decodes in verify() but not in full: treat as unreadable
+            warnings.append(f"image {local} cannot be read as a picture: placeholder drawn")
+            _placeholder(img)
+            continue
         img.set("style", f"width: {pt(w)}; height: {pt(h)}; margin-top: {pt((box - h) / 2)}")
         for a in ("class", "data-local", "data-src"):
             img.attrib.pop(a, None)
@@ -183,6 +188,35 @@ def _local_image(resource_dir: Path | None, local: str) -> tuple[tuple[Path, tup
     if size[0] <= 0 or size[1] <= 0:
         return None, "cannot be read as a picture"
     return (path, size), ""
+
+
+#: Colour modes WeasyPrint embeds in a way PDF/A with an sRGB OutputIntent accepts.
+_PDFA_MODES = {"RGB", "RGBA", "L", "LA", "P", "PA", "1"}
+
+
+def _pdfa_source(path: Path) -> str:
+    """The picture's URL, or a converted copy as a ``data:`` URL when its colours would
+    break PDF/A (a CMYK JPEG is DeviceCMYK under an sRGB OutputIntent) or WeasyPrint
+    cannot draw it (16-bit grey)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    with Image.open(path) as im:
+        if im.mode in _PDFA_MODES:
+            return path.as_uri()
+        if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+            im = im.convert("I").point(lambda v: v / 256).convert("L")
+        buf = io.BytesIO()
+        rgb = im.convert("RGBA" if "A" in im.mode else "RGB")
+        if rgb.mode == "RGB":
+            rgb.save(buf, "JPEG", quality=90)
+            mime = "image/jpeg"
+        else:
+            rgb.save(buf, "PNG")
+            mime = "image/png"
+    return f"data:{mime};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
