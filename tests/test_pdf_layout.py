@@ -36,6 +36,10 @@ def test_page_geometry(doc_id):
     for i, p in enumerate(pages, 1):
         assert abs(p["w_mm"] - 210) < 0.5 and abs(p["h_mm"] - 297) < 0.5 or \
             abs(p["w_mm"] - 297) < 0.5, f"page {i} is not A4"
+        if p["w_mm"] < 250:  # nothing, table text included, outside the 版心
+            for ln in p["lines"]:
+                assert 27.7 < ln["x0"] and ln["x1"] < 184.3, f"page {i}: outside the block: {ln['text'][:20]}"
+                assert 37 * 0.99 < ln["top_mm"] and ln["top_mm"] < 262, f"page {i}: {ln['text'][:20]}"
         portrait = [ln for ln in p["lines"] if ln["size"] == 16]
         if not portrait or p["w_mm"] > 250:
             continue
