@@ -115,8 +115,14 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
 
         marked = JUSTIFY and justify.mark(page.root)
         document = layout()
-        if marked and justify.apply(page.root, justify.measure(document)):
-            document = layout()  # short lines now spread to the right edge (justify.py)
+        if marked:
+            try:
+                spread = justify.apply(page.root, justify.measure(document))
+            except Exception as e:  # a nicety: never lose a document over it
+                spread = 0
+                warnings.append(f"lines left ragged: justification failed ({type(e).__name__})")
+            if spread:
+                document = layout()  # short lines now spread to the right edge (justify.py)
         raw = document.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
     except Exception as e:  # WeasyPrint raises many types; the batch needs one line
         raise RenderError(f"PDF layout failed: {type(e).__name__}: {e}") from e
