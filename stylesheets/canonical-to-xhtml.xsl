@@ -43,7 +43,7 @@
         <meta name="generator" content="govdoc"/>
       </head>
       <body>
-        <h1 class="title"><xsl:value-of select="normalize-space($meta/c:title)"/></h1>
+        <h1 class="title"><span class="t"><xsl:value-of select="normalize-space($meta/c:title)"/></span></h1>
         <!-- 发文字号 under the title, unless the body carries its own line -->
         <xsl:if test="$meta/c:doc-number and not(c:body//c:p[@role = 'doc-number'])">
           <p class="doc-number"><span class="t"><xsl:value-of select="normalize-space($meta/c:doc-number)"/></span></p>
@@ -88,7 +88,7 @@
 
   <!-- a table cell holding paragraphs: each its own line, no body indent -->
   <xsl:template match="c:cell/c:p">
-    <p class="cell-p"><xsl:apply-templates/></p>
+    <p class="cell-p"><span class="t"><xsl:apply-templates/></span></p>
   </xsl:template>
 
   <xsl:template match="c:table">
@@ -132,7 +132,12 @@
       <xsl:copy-of select="@rowspan | @colspan"/>
       <xsl:if test="@align"><xsl:attribute name="class">align-<xsl:value-of select="@align"/></xsl:attribute></xsl:if>
       <!-- the inner div pulls the text up by one rule width: rows stay on the line grid -->
-      <div class="cell"><xsl:apply-templates/></div>
+      <div class="cell">
+        <xsl:choose>
+          <xsl:when test="c:p"><xsl:apply-templates/></xsl:when>
+          <xsl:otherwise><span class="t"><xsl:apply-templates/></span></xsl:otherwise>
+        </xsl:choose>
+      </div>
     </xsl:element>
   </xsl:template>
 

@@ -18,7 +18,7 @@ from ..style import house_style
 
 def css_stack(font: str) -> str:
     """The CSS font-family list of a typeface role: official names, open fonts, fallback."""
-    names = house_style().typeface(font).stack
+    names = (*house_style().typeface(font).stack, LAST_RESORT)
     return ", ".join(f'"{n}"' for n in names) + ", serif"
 
 
@@ -50,8 +50,8 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # imported late: only needed for rare characters
 
     try:
-        font = TTFont(str(path), fontNumber=index, lazy=True)
-        return frozenset(font.getBestCmap() or ())
+        with TTFont(str(path), fontNumber=index, lazy=True) as font:
+            return frozenset(font.getBestCmap() or ())
     except Exception:  # a broken font file draws nothing
         return frozenset()
 
@@ -75,3 +75,60 @@ def undrawable(text: str) -> list[str]:
         if ch not in seen and _needs_glyph(ch) and not drawable(ch):
             seen[ch] = None
     return list(seen)
+
+
+#: Family of the generated font that draws characters no installed font has.
+LAST_RESORT = "govdoc last resort"
+
+
+@functools.lru_cache(maxsize=256)
+def last_resort_font(codepoints: frozenset[int]) -> bytes:
+    """A small TrueType font drawing a framed box for each of ``codepoints``.
+
+    PDF/A forbids showing the .notdef glyph, so a character no installed font has
+    would make the whole document fail.  This font gives such characters a real
+    glyph (an open box, like the "Last Resort" font) while the text layer keeps the
+    character itself, so nothing is lost and the warning names it.
+    """
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    def box(inset: int) -> object:
+        pen = TTGlyphPen(None)
+        for x0, y0, x1, y1, clockwise in ((80 + inset, -60, 920 - inset, 820, True),
+                                          (140 + inset, 0, 860 - inset, 760, False)):
+            pts = [(x0, y0), (x0, y1), (x1, y1), (x1, y0)]
+            if not clockwise:
+                pts.reverse()
+            pen.moveTo(pts[0])
+            for p in pts[1:]:
+                pen.lineTo(p)
+            pen.closePath()
+        return pen.glyph()
+
+    # one glyph per character: the PDF's ToUnicode map then gives each its own text
+    names = [f"box{cp:X}" for cp in sorted(codepoints)]
+    fb = FontBuilder(1000, isTTF=True)
+    fb.setupGlyphOrder([".notdef", *names])
+    fb.setupCharacterMap({cp: n for cp, n in zip(sorted(codepoints), names)})
+    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), **{n: box(0) for n in names}})
+    fb.setupHorizontalMetrics({".notdef": (1000, 0), **{n: (1000, 80) for n in names}})
+    fb.setupHorizontalHeader(ascent=880, descent=-120)
+    fb.setupNameTable({"familyName": LAST_RESORT, "styleName": "Regular"})
+    fb.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120,
+                fsType=0)
+    fb.setupPost()
+    import io
+
+    buf = io.BytesIO()
+    fb.save(buf)
+    return buf.getvalue()
+
+
+def last_resort_css(chars: list[str]) -> str:
+    """An @font-face rule (data: URL, no file) for the last-resort font of ``chars``."""
+    import base64
+
+    data = base64.b64encode(last_resort_font(frozenset(ord(c) for c in chars))).decode("ascii")
+    return (f'@font-face {{ font-family: "{LAST_RESORT}"; '
+            f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}")

@@ -14,21 +14,24 @@ import functools
 import gc
 import hashlib
 import logging
+import warnings as warnings_module
 from datetime import datetime, timezone
 from pathlib import Path
 
 from lxml import etree
 
-from ..canonical import body_text, meta_of
 from ..errors import RenderError
 from .css import stylesheet_text
 from .fetcher import SandboxFetcher
-from .fonts import undrawable
+from .fonts import last_resort_css, undrawable
+from . import justify
 from .pdfa import finish
 from .xhtml import to_xhtml
 
 ATTACHMENT_NAME = "document.xml"
 PDF_VARIANT = "pdf/a-3b"
+#: Spread short Chinese lines to the right edge (costs a second layout, see justify.py).
+JUSTIFY = True
 
 #: WeasyPrint reports unreadable resources through logging; collect them per render.
 _WP_LOGGER = logging.getLogger("weasyprint")
@@ -78,10 +81,12 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     weasyprint, font_config, css = _weasy()
     page = to_xhtml(doc, resource_dir)
     warnings = list(page.warnings)
-    meta = meta_of(doc)
-    text = body_text(doc) + meta.get("title", "") + meta.get("doc-number", "")
-    for ch in undrawable(text):
-        warnings.append(f"character {ch!r} (U+{ord(ch):04X}) has no glyph in any installed font")
+    # everything the page will draw: body, title, 文号, placeholder texts
+    text = "".join(page.root.find("{http://www.w3.org/1999/xhtml}body").itertext())
+    missing = undrawable(text)
+    for ch in missing:
+        warnings.append(f"character {ch!r} (U+{ord(ch):04X}) has no glyph in any installed font: "
+                        "drawn as a box")
 
     fetcher = SandboxFetcher(resource_dir)
     when = provenance_time(doc)
@@ -95,12 +100,30 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     collect = _Collect()
     _WP_LOGGER.addHandler(collect)
     try:
-        html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
-                               url_fetcher=fetcher, media_type="print")
-        raw = html.write_pdf(stylesheets=[css], font_config=font_config,
-                             pdf_variant=PDF_VARIANT, pdf_tags=True,
-                             attachments=[attachment], pdf_identifier=identifier,
-                             uncompressed_pdf=False)
+        sheets = [css]
+        if missing:  # a generated box glyph: PDF/A forbids .notdef, the text keeps the character
+            sheets.append(weasyprint.CSS(string=last_resort_css(missing), font_config=font_config,
+                                         url_fetcher=fetcher))
+        options = dict(stylesheets=sheets, pdf_variant=PDF_VARIANT, pdf_tags=True,
+                       attachments=[attachment], pdf_identifier=identifier,
+                       uncompressed_pdf=False)
+
+        def layout():
+            html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
+                                   url_fetcher=fetcher, media_type="print")
+            return html.render(font_config=font_config, **options)
+
+        marked = JUSTIFY and justify.mark(page.root)
+        document = layout()
+        if marked:
+            try:
+                spread = justify.apply(page.root, justify.measure(document))
+            except Exception as e:  # a nicety: never lose a document over it
+                spread = 0
+                warnings.append(f"lines left ragged: justification failed ({type(e).__name__})")
+            if spread:
+                document = layout()  # short lines now spread to the right edge (justify.py)
+        raw = document.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
     except Exception as e:  # WeasyPrint raises many types; the batch needs one line
         raise RenderError(f"PDF layout failed: {type(e).__name__}: {e}") from e
     finally:
@@ -109,15 +132,31 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     if fetcher.refused:
         warnings.append(f"{len(fetcher.refused)} resource(s) outside the page folder refused")
 
-    finish(raw, out, doc, xml_bytes, when)
-    del raw, html
-    gc.collect()  # WeasyPrint keeps large cycles; a batch would otherwise grow
+    del document
+    _collect_garbage()
+    # pikepdf's PDF/A check records *any* warning raised while it parses content,
+    # including a ResourceWarning from an unrelated object the garbage collector
+    # finalises then (WeasyPrint leaves its sRGB profile file open): no collection
+    # during the check.
+    gc.disable()
+    try:
+        finish(raw, out, doc, xml_bytes, when)
+    finally:
+        gc.enable()
+    del raw
+    _collect_garbage()
     return warnings
 
 
-def pdf_text(path: Path) -> str:
-    """The PDF's text layer, page by page (what a reader can copy or search)."""
-    from pypdf import PdfReader
+def _collect_garbage() -> None:
+    """Free WeasyPrint's large cycles now (a batch would otherwise grow), quietly."""
+    with warnings_module.catch_warnings():
+        warnings_module.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
-    reader = PdfReader(str(path))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text layer (what a reader can copy or search); see pipeline.fidelity."""
+    from ..fidelity import pdf_text as read
+
+    return read(Path(path))

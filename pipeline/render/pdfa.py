@@ -49,6 +49,14 @@ def _drop_empty_resources(pdf: pikepdf.Pdf) -> int:
     return dropped
 
 
+def _no_interpolation(pdf: pikepdf.Pdf) -> None:
+    """WeasyPrint marks pictures /Interpolate true; PDF/A (6.2.8) requires false."""
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" \
+                and "/Interpolate" in obj:
+            del obj["/Interpolate"]
+
+
 def _dedupe_af(pdf: pikepdf.Pdf) -> None:
     """WeasyPrint lists the attached file twice in the catalog's /AF array."""
     af = pdf.Root.get("/AF")
@@ -67,7 +75,7 @@ def _xmp(pdf: pikepdf.Pdf, doc: etree._Element, when: datetime) -> None:
     """Describe the document in XMP from the canonical meta (Dublin Core only:
     it needs no extension schema under PDF/A)."""
     meta = meta_of(doc)
-    creator = meta.get("issuer") or meta.get("publisher")
+    creator = meta.get("issuer") or meta.get("publisher") or meta.get("source")
     ids = [f"{label}:{meta[k]}" for k, label in
            (("doc-number", "发文字号"), ("index-number", "索引号"), ("unified-number", "统一编号"))
            if meta.get(k)]
@@ -100,6 +108,7 @@ def repaired(raw: bytes, doc: etree._Element, when: datetime) -> pikepdf.Pdf:
     """WeasyPrint's output, repaired and described (not yet written)."""
     pdf = pikepdf.open(io.BytesIO(raw))
     _drop_empty_resources(pdf)
+    _no_interpolation(pdf)
     _dedupe_af(pdf)
     _xmp(pdf, doc, when)
     pdf.Root.Lang = pikepdf.String("zh-CN")

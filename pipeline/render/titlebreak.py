@@ -15,14 +15,22 @@ import unicodedata
 
 #: Where a title may break: the text before the break ends with one of these ...
 _AFTER = re.compile(
-    r"(?:人民政府|办公厅|办公室|委员会|管委会|政府|"
-    r"[省市县区镇乡街道局厅委办部署院会处所站社中心](?=关于|印发|转发|做好|加强|切实|进一步|推进|开展|实施|贯彻)|"
-    r"关于|印发|转发|召开|做好|加强|切实|进一步|"
-    r"\d{4}年度?|\d{4}年\d{1,2}月|上半年|下半年|年度|工作|"
-    r"[，、：； ])$")
+    r"(?:关于|印发|转发|召开|做好|加强|切实|进一步|"
+    r"\d{4}年度?|\d{4}年\d{1,2}月|上半年|下半年|年度|工作|[，、：； ])$")
+#: ... or with an organ name, when what follows starts the subject ("…局|关于…")
+_ORGAN_END = re.compile(r"(?:人民政府|办公厅|办公室|委员会|管委会|政府|中心|"
+                        r"[省市县区镇乡街局厅委办部署院会处所站社])$")
+_SUBJECT_START = re.compile(r"^(?:关于|印发|转发|召开|做好|加强|切实|进一步|推进|开展|实施|贯彻)")
 #: ... or the text after it starts with one of these.
 _BEFORE = re.compile(r"^(?:关于|的(?:通知|通报|意见|实施意见|报告|决定|批复|函|请示|公告|通告|办法|规定|方案)|"
                      r"(?:实施)?(?:意见|方案|办法|规定|细则)|工作|情况|进展|\d{4}年|《)")
+
+
+def _joint(title: str, i: int) -> bool:
+    """Is the break before title[i] at a word unit of an official title?"""
+    head, tail = title[:i], title[i:]
+    return bool(_AFTER.search(head) or _BEFORE.match(tail)
+                or (_ORGAN_END.search(head) and _SUBJECT_START.match(tail)))
 
 
 def display_width(text: str) -> float:
@@ -64,7 +72,7 @@ def break_title(title: str, max_width: float) -> list[str]:
     while display_width(title) > n_lines * max_width * 0.92 and n_lines < 6:
         n_lines += 1
     positions = [i for i in range(1, len(title)) if _breakable(title, i)]
-    good = {i for i in positions if _AFTER.search(title[:i]) or _BEFORE.match(title[i:])}
+    good = {i for i in positions if _joint(title, i)}
     for n in range(n_lines, n_lines + 3):
         best: tuple[float, list[str]] | None = None
         for cut in _cuts(title, positions, n - 1):

@@ -68,26 +68,35 @@ def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
 # ------------------------------------------------------------------ title
 
 def _break_title(root: etree._Element) -> None:
-    h1 = root.find(f".//{H}h1")
-    if h1 is None or not h1.text:
+    span = root.find(f".//{H}h1/{H}span")
+    if span is None or not span.text:
         return
     hs = house_style()
     size = hs.role("title")["size_pt"]
-    lines = break_title(h1.text, grid()["block_width_pt"] / size)
-    h1.text = lines[0]
+    lines = break_title(span.text, grid()["block_width_pt"] / size)
+    span.text = lines[0]
     for line in lines[1:]:
-        br = etree.SubElement(h1, f"{H}br")
+        br = etree.SubElement(span, f"{H}br")
         br.tail = line
 
 
 # ------------------------------------------------------------------ paragraphs
 
 def _indents(root: etree._Element) -> None:
-    """The canonical @indent (characters) as a first-line indent on the grid."""
+    """The canonical @indent (characters) as a first-line indent on the grid.
+
+    Body paragraphs default to GB/T 9704's two 字.  When the document records page
+    indentation at all, a plain paragraph without @indent was flush on the page (a
+    主送机关 line the extractor did not mark, say) and is set flush here too."""
     cell = grid()["cell"]
-    for p in root.iterfind(f".//{H}p[@data-indent]"):
+    marked = root.findall(f".//{H}p[@data-indent]")
+    for p in marked:
         n = int(p.attrib.pop("data-indent"))
         p.set("style", f"text-indent: {pt(n * cell)}")
+    if marked:
+        for p in root.iterfind(f".//{H}p[@class='body']"):
+            if "style" not in p.attrib:
+                p.set("style", "text-indent: 0")
 
 
 def _tables(root: etree._Element) -> None:
@@ -134,32 +143,40 @@ def _figures(root: etree._Element, resource_dir: Path | None) -> list[str]:
     for img in list(root.iterfind(f".//{H}img[@class='pending']")):
         local = img.get("data-local")
         src = img.get("data-src", "")
-        found = _local_image(resource_dir, local) if local else None
+        found, reason = _local_image(resource_dir, local) if local else (None, "not saved with the page")
         if found is None:
-            reason = "not in the page folder" if local else "not saved with the page"
             warnings.append(f"image {local or src} {reason}: placeholder drawn")
             _placeholder(img)
             continue
         path, (w_px, h_px) = found
-        w, h = _fit(w_px, h_px)
-        img.set("src", path.as_uri())
-        img.set("style", f"width: {pt(w)}; height: {pt(h)}")
+        w, h, box = _fit(w_px, h_px)
+        try:
+            img.set("src", _pdfa_source(path))
+        except Exception:  # decodes in verify() but not in full: treat as unreadable
+            warnings.append(f"image {local} cannot be read as a picture: placeholder drawn")
+            _placeholder(img)
+            continue
+        img.set("style", f"width: {pt(w)}; height: {pt(h)}; margin-top: {pt((box - h) / 2)}")
         for a in ("class", "data-local", "data-src"):
             img.attrib.pop(a, None)
+        # the picture's box is a whole number of lines: the text below stays on the grid
+        holder = etree.Element(f"{H}div", {"class": "picture", "style": f"height: {pt(box)}"})
+        img.addprevious(holder)
+        holder.append(img)
     return warnings
 
 
-def _local_image(resource_dir: Path | None, local: str) -> tuple[Path, tuple[int, int]] | None:
-    """The picture file, if it lies inside the folder and decodes as an image."""
+def _local_image(resource_dir: Path | None, local: str) -> tuple[tuple[Path, tuple[int, int]] | None, str]:
+    """The picture file, if it lies inside the folder and decodes as an image; else why not."""
     if resource_dir is None:
-        return None
+        return None, "not read (no page folder given)"
     root = resource_dir.resolve()
     try:
         path = (root / local).resolve(strict=True)
     except (OSError, RuntimeError, ValueError):
-        return None
+        return None, "not in the page folder"
     if not path.is_relative_to(root) or not path.is_file():
-        return None
+        return None, "outside the page folder, refused"
     try:
         from PIL import Image  # WeasyPrint's own dependency
 
@@ -167,24 +184,53 @@ def _local_image(resource_dir: Path | None, local: str) -> tuple[Path, tuple[int
             im.verify()
             size = im.size
     except Exception:
-        return None
+        return None, "cannot be read as a picture"
     if size[0] <= 0 or size[1] <= 0:
-        return None
-    return path, size
+        return None, "cannot be read as a picture"
+    return (path, size), ""
 
 
-def _fit(w_px: int, h_px: int) -> tuple[float, float]:
-    """Display size in pt: at most the block width and ``max_lines`` lines, and a
-    whole number of lines high so the text below stays on the grid."""
+#: Colour modes WeasyPrint embeds in a way PDF/A with an sRGB OutputIntent accepts.
+_PDFA_MODES = {"RGB", "RGBA", "L", "LA", "P", "PA", "1"}
+
+
+def _pdfa_source(path: Path) -> str:
+    """The picture's URL, or a converted copy as a ``data:`` URL when its colours would
+    break PDF/A (a CMYK JPEG is DeviceCMYK under an sRGB OutputIntent) or WeasyPrint
+    cannot draw it (16-bit grey)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    with Image.open(path) as im:
+        if im.mode in _PDFA_MODES:
+            return path.as_uri()
+        if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+            im = im.convert("I").point(lambda v: v / 256).convert("L")
+        buf = io.BytesIO()
+        rgb = im.convert("RGBA" if "A" in im.mode else "RGB")
+        if rgb.mode == "RGB":
+            rgb.save(buf, "JPEG", quality=90)
+            mime = "image/jpeg"
+        else:
+            rgb.save(buf, "PNG")
+            mime = "image/png"
+    return f"data:{mime};base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
+    """Display width and height in pt (aspect kept, at most the block width and
+    ``max_lines`` lines) and the height of its box: whole lines, so the text below
+    stays on the grid."""
     g = grid()
-    max_lines = house_style().role("figure")["max_lines"]
+    max_h = house_style().role("figure")["max_lines"] * g["pitch"]
     w = min(w_px * 0.75, g["block_width_pt"])          # 96 px per inch
     h = w * h_px / w_px
-    h = min(h, max_lines * g["pitch"])
-    lines = max(1, math.floor(h / g["pitch"] + 0.01))
-    h = lines * g["pitch"]
-    w = min(h * w_px / h_px, g["block_width_pt"])
-    return w, h
+    if h > max_h:
+        h, w = max_h, max_h * w_px / h_px
+    box = max(1, math.ceil(h / g["pitch"] - 0.01)) * g["pitch"]
+    return w, h, box
 
 
 def _placeholder(img: etree._Element) -> None:
