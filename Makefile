@@ -9,6 +9,7 @@ BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 OUT      ?= out
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: all setup system system-test demo test test-slow test-all hypothesis bench clean
 
@@ -45,6 +46,12 @@ test-slow: $(STAMP) system-test
 
 test-all: $(STAMP) system-test
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# --- benchmarks (bench/README.md) -----------------------------------------------
+bench: $(STAMP)
+	@bash scripts/install-system-deps.sh --with-libreoffice --with-pandoc
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis build *.egg-info

@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # Install what the renderers need from Debian, only when it is missing.
 #
-#   scripts/install-system-deps.sh [--with-libreoffice]
+#   scripts/install-system-deps.sh [--with-libreoffice] [--with-pandoc]
 #
 # Fonts: Noto CJK (per-glyph fallback, 小标宋 stand-in) and the Fandol fonts
 # (仿宋/楷体/黑体/宋体), unpacked from texlive-lang-chinese without installing TeX.
 # libharfbuzz-subset0: without it WeasyPrint subsets CJK fonts with fontTools and
 # is 25-50x slower.  poppler-utils: pdftoppm/pdftotext for previews and tests.
 # LibreOffice (tests only): renders the Word edition to check its layout.
+# pandoc (benchmarks only): the alternative the DOCX edition is measured against.
 #
 # Each step that cannot run (not root, no apt) says so in one line and the script
 # goes on; re-running it when everything is in place takes well under a second.
 set -u
 
 want_lo=0
-[ "${1:-}" = "--with-libreoffice" ] && want_lo=1
+want_pandoc=0
+for arg in "$@"; do
+    case "$arg" in
+        --with-libreoffice) want_lo=1 ;;
+        --with-pandoc) want_pandoc=1 ;;   # benchmarks only
+    esac
+done
 
 FANDOL_DIR=/usr/local/share/fonts/fandol
 say() { printf 'setup: %s\n' "$*"; }
@@ -36,6 +43,9 @@ for p in fonts-noto-cjk libharfbuzz-subset0 poppler-utils fontconfig; do
 done
 if [ "$want_lo" = 1 ]; then
     have_pkg libreoffice-writer-nogui || missing+=(libreoffice-writer-nogui)
+fi
+if [ "$want_pandoc" = 1 ]; then
+    have_pkg pandoc || missing+=(pandoc)
 fi
 need_fandol=0
 [ -f "$FANDOL_DIR/FandolFang-Regular.otf" ] || need_fandol=1

@@ -25,6 +25,7 @@ from ..errors import RenderError
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
+from .titlebreak import break_title
 
 __all__ = ["render_docx", "docx_text"]
 
@@ -114,9 +115,17 @@ class _Renderer:
     def _front_matter(self) -> None:
         title = self.meta.get("title")
         number = self.meta.get("doc-number")
+        if body_of(self.doc).find(f".//{q('p')}[@role='doc-number']") is not None:
+            number = None  # the body carries its own 发文字号 line
         if title:
             p = self._paragraph(T.TITLE)
-            p.append(ox.text_run(_clean(title).strip()))
+            # Breaks at word units in a balanced shape (7.3.1), the same as the PDF's.
+            size = self.hs.role("title")["size_pt"]
+            lines = break_title(_clean(title).strip(), self.hs.block_width_mm * 72 / 25.4 / size)
+            for i, line in enumerate(lines):
+                if i:
+                    p.append(ox.break_run())
+                p.append(ox.text_run(line))
             if number:  # the 空一行 goes under the 发文字号 instead
                 p[0].append(ox.el("spacing", after=0))
         if number:
@@ -165,6 +174,8 @@ class _Renderer:
     def _p(self, block: etree._Element, *, default: str,
            container: etree._Element | None = None) -> etree._Element:
         style = _ROLE_STYLE.get(block.get("role") or "", default)
+        if style == T.ATTACHMENT_NOTE and "".join(block.itertext()).strip().startswith("附件"):
+            style = T.ATTACHMENT_NOTE_FIRST  # "附件：1. …" opens the 附件说明
         p = self._paragraph(style, container)
         ppr = p[0]
         indent = block.get("indent")
@@ -238,7 +249,7 @@ class _Renderer:
         for i, org in enumerate(orgs):
             p = self._paragraph(T.SIGNATURE)
             chars = max(date_indent + (date_width - _width_in_chars(org)) / 2, 0) \
-                if date_text else date_indent
+                if date_text else date_indent / 2
             p[0].append(ox.el("ind", right=self.m.chars(chars), rightChars=round(chars * 100),
                               firstLine=0, firstLineChars=0))
             if i:
@@ -268,6 +279,7 @@ class _Renderer:
         self._sectpr.addprevious(tbl)
 
     def _cell_content(self, tc: etree._Element, cell: etree._Element, style: str) -> None:
+        """A cell's paragraphs: its own <p> children, or one paragraph for inline content."""
         paras = cell.findall(q("p"))
         align = cell.get("align")
         if paras:
@@ -327,7 +339,7 @@ class _Renderer:
         run = paragraph.add_run()
         shape = run.add_picture(str(path))
         max_w = Emu(self.m.block_width * 635)   # 1 twip = 635 EMU
-        max_h = Emu(int(self.m.block_height * 635 * 0.8))
+        max_h = Emu(self.hs.role("figure")["max_lines"] * self.m.line * 635)
         scale = min(1.0, max_w / shape.width, max_h / shape.height)
         if scale < 1.0:
             shape.width, shape.height = Emu(int(shape.width * scale)), Emu(int(shape.height * scale))

@@ -84,8 +84,10 @@ def build_table(table: etree._Element, m: T.Metrics,
     covered, ncols, warnings = place_cells(rows)
     ncols = max(ncols, 1)
     widths = column_widths(covered, ncols, m.block_width)
-    wide = ncols > house_style().raw["docx"]["wide_table_columns"]
-    style = T.TABLE_TEXT_WIDE if wide else T.TABLE_TEXT
+    # From the PDF's threshold on, cells use the smaller size (both editions alike).
+    narrow = ncols >= house_style().role("table_pdf")["narrow_from_cols"]
+    style = T.TABLE_TEXT_WIDE if narrow else T.TABLE_TEXT
+    head = T.TABLE_HEAD_WIDE if narrow else T.TABLE_HEAD
 
     tbl = ox.el("tbl")
     tblpr = ox.el("tblPr")
@@ -116,8 +118,8 @@ def build_table(table: etree._Element, m: T.Metrics,
             width = sum(widths[placed.col:placed.col + span])
             if placed.row == r:
                 merge = "restart" if placed.rowspan > 1 else None
-                tr.append(_cell(width, span, merge, placed.cell, style, fill,
-                                header=row.get("header") in ("true", "1")))
+                is_head = row.get("header") in ("true", "1")
+                tr.append(_cell(width, span, merge, placed.cell, head if is_head else style, fill))
             else:
                 tr.append(_cell(width, span, "continue", None, style, fill))
             c = placed.col + span
@@ -126,8 +128,7 @@ def build_table(table: etree._Element, m: T.Metrics,
 
 
 def _cell(width: int, span: int, merge: str | None, cell: etree._Element | None, style: str,
-          fill: Callable[[etree._Element, etree._Element, str], None],
-          header: bool = False) -> etree._Element:
+          fill: Callable[[etree._Element, etree._Element, str], None]) -> etree._Element:
     tc = ox.el("tc")
     tc.append(ox.table_cell_props(width=width, grid_span=span, v_merge=merge))
     if cell is None:  # every w:tc needs a paragraph, even a merged-away one
@@ -138,9 +139,4 @@ def _cell(width: int, span: int, merge: str | None, cell: etree._Element | None,
         tc.append(p)
     else:
         fill(tc, cell, style)
-        if header:
-            for p in tc.findall(ox.el("p").tag):
-                ppr = p[0]
-                if ppr.find(ox.el("jc").tag) is None:
-                    ppr.append(ox.el("jc", val="center"))
     return tc

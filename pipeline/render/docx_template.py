@@ -64,7 +64,9 @@ HEADINGS = ("Heading1", "Heading2", "Heading3", "Heading4")
 ATTACHMENT_NOTE, ATTACHMENT, NOTE = "AttachmentNote", "Attachment", "Note"
 SIGNATURE, SIGNATURE_DATE = "Signature", "SignatureDate"
 CAPTION, FIGURE, PLACEHOLDER, TABLE_TEXT, TABLE_TEXT_WIDE = (
-    "Caption", "Figure", "ImagePlaceholder", "TableText", "TableTextWide")
+    "Caption", "Figure", "ImagePlaceholder", "TableText", "TableTextNarrow")
+TABLE_HEAD, TABLE_HEAD_WIDE = "TableHeading", "TableHeadingNarrow"
+ATTACHMENT_NOTE_FIRST = "AttachmentNoteFirst"
 FOOTER, TABLE = "Footer", "GovTable"
 STRONG, EMPHASIS, HYPERLINK = "Strong", "Emphasis", "Hyperlink"
 
@@ -100,6 +102,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
     sig = hs.role("signature")
     folio = hs.folio
     title = hs.role("title")
+    att = hs.role("attachment_note")
+    fig = hs.role("figure")
 
     def body_like(**kw) -> etree._Element:
         return ox.para_props(line=m.line, **kw)
@@ -113,7 +117,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                              lang=True), priority=0),
         _style("paragraph", TITLE, "Title", based_on=NORMAL, next_id=NORMAL,
                ppr=body_like(before=m.line * title["space_before_lines"],
-                             after=m.line * title["space_after_lines"], jc="center", **flush),
+                             after=m.line * title["space_after_lines"], jc="center",
+                             snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=font("title"), latin=latin, spacing=0,
                                 size_half_pt=half(title["size_pt"])), priority=10),
         _style("paragraph", DOC_NUMBER, "Doc Number", based_on=NORMAL, next_id=NORMAL,
@@ -137,8 +142,16 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                              size_half_pt=half(role["size_pt"])), priority=9))
     date_indent = sig["date_right_indent_chars"]
     styles += [
-        _style("paragraph", ATTACHMENT_NOTE, "Attachment Note", based_on=NORMAL, next_id=ATTACHMENT,
-               ppr=body_like(before=m.line, jc="left")),
+        # 附件说明 (7.3.4): "附件：1. 名称", names wrap under the first character after
+        # the label; the following "2. 名称" lines align under "1.".
+        _style("paragraph", ATTACHMENT_NOTE, "Attachment Note", based_on=NORMAL,
+               ppr=body_like(jc="left", left=m.chars(indent2 + att["label_chars"]), **flush)),
+        _style("paragraph", ATTACHMENT_NOTE_FIRST, "Attachment Note First",
+               based_on=ATTACHMENT_NOTE, next_id=ATTACHMENT_NOTE,
+               ppr=body_like(before=m.line * att["space_before_lines"], jc="left",
+                             left=m.chars(indent2 + att["label_chars"]),
+                             hanging=m.chars(att["label_chars"]),
+                             hanging_chars=att["label_chars"] * 100)),
         _style("paragraph", ATTACHMENT, "Attachment", based_on=NORMAL,
                ppr=body_like(jc="left")),
         _style("paragraph", NOTE, "Note", based_on=NORMAL, ppr=body_like(jc="left")),
@@ -159,15 +172,24 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                ppr=ox.para_props(line=240, line_rule="auto", jc="center", snap_to_grid=False,
                                  keep_next=True, **flush)),
         _style("paragraph", PLACEHOLDER, "Image Placeholder", based_on=NORMAL, next_id=NORMAL,
-               ppr=_with(body_like(jc="center", **flush), ox.box_borders("pBdr", 4))),
-        # Table cells: compact, off the 28.95 pt grid (an exact body line blows rows up).
+               ppr=_with(body_like(jc="center", left=m.chars(fig["placeholder_side_chars"]),
+                                   right=m.chars(fig["placeholder_side_chars"]), **flush),
+                         ox.box_borders("pBdr", round(table["border_pt"] * 8), val="dashed")),
+               rpr=ox.run_props(east_asia=font("caption"), latin=latin, spacing=0,
+                                size_half_pt=half(table["size_pt"]))),
+        # Table cells: their own style (small type, no indent, no condensing, centred).
+        # One text line per body line, as in the PDF edition: a table page still holds
+        # 22 lines and the text after a table stays on the grid (docs/word-grid.md).
         _style("paragraph", TABLE_TEXT, "Table Text", based_on=NORMAL,
-               ppr=ox.para_props(line=twips(table["line_pitch_pt"]), jc="left",
-                                 snap_to_grid=False, **flush),
+               ppr=ox.para_props(line=m.line, jc="center", **flush),
                rpr=ox.run_props(east_asia=font("table"), latin=latin, spacing=0,
                                 size_half_pt=half(table["size_pt"]))),
-        _style("paragraph", TABLE_TEXT_WIDE, "Table Text Wide", based_on=TABLE_TEXT,
-               rpr=ox.run_props(size_half_pt=half(hs.raw["docx"]["wide_table_font_size_pt"]))),
+        _style("paragraph", TABLE_TEXT_WIDE, "Table Text Narrow", based_on=TABLE_TEXT,
+               rpr=ox.run_props(size_half_pt=half(hs.role("table_pdf")["narrow_size_pt"]))),
+        _style("paragraph", TABLE_HEAD, "Table Heading", based_on=TABLE_TEXT,
+               rpr=ox.run_props(east_asia=font("heading1"), latin=latin)),
+        _style("paragraph", TABLE_HEAD_WIDE, "Table Heading Narrow", based_on=TABLE_TEXT_WIDE,
+               rpr=ox.run_props(east_asia=font("heading1"), latin=latin)),
         _style("paragraph", FOOTER, "footer", based_on=NORMAL,
                ppr=ox.para_props(line=twips(folio["size_pt"]), snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=hs.typeface(folio["font"]).office_name,
@@ -175,10 +197,11 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                                 size_half_pt=half(folio["size_pt"]))),
         _style("character", "DefaultParagraphFont", "Default Paragraph Font", default=True,
                priority=1),
+        # Fandol has no bold or italic faces: emphasis changes the typeface, as in the PDF.
         _style("character", STRONG, "Strong", based_on="DefaultParagraphFont",
-               rpr=ox.run_props(bold=True), priority=22),
+               rpr=ox.run_props(east_asia=font("heading1"), latin=latin), priority=22),
         _style("character", EMPHASIS, "Emphasis", based_on="DefaultParagraphFont",
-               rpr=_with(ox.el("rPr"), ox.el("em", val="dot")), priority=20),
+               rpr=ox.run_props(east_asia=font("heading2"), latin=latin), priority=20),
         _style("character", HYPERLINK, "Hyperlink", based_on="DefaultParagraphFont",
                rpr=_with(ox.el("rPr"), ox.el("u", val="single"))),
         _style("table", "TableNormal", "Normal Table", default=True, priority=99,

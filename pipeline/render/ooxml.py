@@ -189,7 +189,9 @@ def run_props(*, east_asia: str | None = None, latin: str | None = None,
 def para_props(*, line: int | None = None, line_rule: str = "exact", before: int = 0,
                after: int = 0, first_line: int | None = None, first_line_chars: int | None = None,
                left: int | None = None, right: int | None = None,
-               right_chars: int | None = None, jc: str | None = None,
+               right_chars: int | None = None, hanging: int | None = None,
+               hanging_chars: int | None = None,
+               jc: str | None = None,
                keep_next: bool = False, outline_level: int | None = None,
                snap_to_grid: bool | None = None, widow_control: bool | None = None,
                overflow_punct: bool | None = None) -> etree._Element:
@@ -210,8 +212,12 @@ def para_props(*, line: int | None = None, line_rule: str = "exact", before: int
         ppr.append(el("snapToGrid", val=snap_to_grid))
     ppr.append(el("spacing", before=before, after=after, line=line,
                   lineRule=line_rule if line is not None else None))
-    if any(v is not None for v in (first_line, first_line_chars, left, right, right_chars)):
+    if hanging is not None:  # a hanging indent replaces the (inherited) first-line indent
+        first_line, first_line_chars = None, 0
+    if any(v is not None for v in (first_line, first_line_chars, left, right, right_chars,
+                                   hanging)):
         ppr.append(el("ind", left=left, right=right, rightChars=right_chars,
+                      hanging=hanging, hangingChars=hanging_chars,
                       firstLine=first_line, firstLineChars=first_line_chars))
     if jc:
         ppr.append(el("jc", val=jc))
@@ -227,11 +233,11 @@ def border(side: str, *, size_eighths: int, val: str = "single", space: int = 0,
 
 
 def box_borders(container: str, size_eighths: int, sides: Iterable[str] = (
-        "top", "left", "bottom", "right")) -> etree._Element:
+        "top", "left", "bottom", "right"), val: str = "single") -> etree._Element:
     """``w:pBdr``/``w:tblBorders``/``w:tcBorders`` with the same line on *sides*."""
     box = el(container)
     for side in sides:
-        box.append(border(side, size_eighths=size_eighths))
+        box.append(border(side, size_eighths=size_eighths, val=val))
     return box
 
 
@@ -309,7 +315,7 @@ def hyperlink(r_id: str) -> etree._Element:
 # ----------------------------------------------------------------- tables
 
 def table_cell_props(*, width: int, grid_span: int = 1, v_merge: str | None = None,
-                     v_align: str = "center") -> etree._Element:
+                     v_align: str = "top") -> etree._Element:
     """``w:tcPr``: width, horizontal span, vertical merge (``restart``/``continue``)."""
     tcpr = el("tcPr")
     tcpr.append(el("tcW", w=width, type="dxa"))

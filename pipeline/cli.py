@@ -1,0 +1,162 @@
+"""The ``govdoc`` command line.
+
+Written for records officers: every command says in its --help what it does,
+what it writes, and shows an example.  Errors are one line, naming the file and
+the reason.  Exit status: 0 all went well, 1 something failed (named on screen
+and in the manifest), 2 the command itself was wrong (unknown option, no input).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="govdoc")
+def main() -> None:
+    """Turn scraped government portal pages into archival records.
+
+    Each page (政务公开 article, notice, annual report, policy document) becomes a
+    canonical XML record, an archival PDF (PDF/A) and a Word edition, both laid out
+    per GB/T 9704-2012.
+
+    \b
+    Start with:
+      govdoc convert pages/ -o records/
+    then read records/manifest.json, or run `govdoc COMMAND --help`.
+    """
+
+
+def _formats(ctx, param, value: str) -> tuple[str, ...]:
+    from .convert import FORMATS
+
+    wanted = {v.strip().lower() for v in value.split(",") if v.strip()}
+    unknown = wanted - set(FORMATS)
+    if unknown:
+        raise click.BadParameter(f"unknown format(s) {', '.join(sorted(unknown))}; "
+                                 f"choose from {', '.join(FORMATS)}")
+    wanted.add("xml")
+    return tuple(f for f in FORMATS if f in wanted)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-o", "--output", "out", required=True, metavar="OUT",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the records into (created if missing).")
+@click.option("--formats", default="xml,pdf,docx", show_default=True, callback=_formats,
+              metavar="LIST", help="Editions to produce, comma-separated: xml, pdf, docx. "
+                                   "The XML is always produced.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Pages converted at once.  [default: the machine's cores]")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              metavar="SECONDS", help="A page taking longer is stopped and reported failed.")
+@click.option("--memory-limit", type=click.IntRange(min=256), default=4096, show_default=True,
+              metavar="MB", help="Memory one page may use; a page needing more is reported failed.")
+@click.option("--force", is_flag=True, help="Convert every page again, even unchanged ones.")
+@click.option("--retry-failed", is_flag=True,
+              help="Try again pages that failed before, even if unchanged.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar; only errors and the summary.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a machine-readable summary on standard output (progress goes to stderr).")
+def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: int | None,
+            timeout: float, memory_limit: int, force: bool, retry_failed: bool, quiet: bool,
+            as_json: bool) -> None:
+    """Convert portal pages into records: XML, PDF/A and Word.
+
+    INPUT is a page file or a folder; folders are searched recursively for *.html,
+    *.htm and *.shtml.  Images a page refers to are read only from the page's own
+    folder; nothing is ever fetched from the network.
+
+    \b
+    For every page OUT/<id>/ receives:
+      source.html    the page exactly as scraped (byte for byte)
+      document.xml   the canonical record (metadata, provenance, body)
+      document.pdf   the archival edition (PDF/A-3b, GB/T 9704 layout, XML attached)
+      document.docx  the Word edition (same layout, real styles)
+    <id> is the first 16 hex digits of the SHA-256 of the page's bytes: the same
+    page always gets the same id.  OUT/manifest.json lists every page with its
+    status, its error if any, its output files and their SHA-256 checksums.
+
+    A page that cannot be converted is reported in one line and the batch goes
+    on; the exit status is then 1.  Running the same command again skips pages
+    already converted (same bytes, same settings) and redoes changed ones.
+
+    \b
+    Examples:
+      govdoc convert scraped/ -o records/
+      govdoc convert page1.html page2.shtml -o records/ --formats xml,pdf
+      govdoc convert scraped/ -o records/ --jobs 2 --json > summary.json
+    """
+    from .batch import BatchBusy, run_batch
+    from .convert import Settings
+    from .inputs import discover
+    from .pool import default_jobs
+    from .progress import Progress
+
+    pages = discover(list(inputs), exclude=out)
+    if not pages:
+        raise click.UsageError("no pages found in the inputs given")
+    jobs = jobs or default_jobs()
+    progress = Progress(total=len(pages), enabled=not quiet, stream=sys.stderr)
+    try:
+        with progress:
+            report = run_batch(pages, out, Settings(formats=formats), jobs=jobs, timeout=timeout,
+                               memory_mb=memory_limit, force=force, retry_failed=retry_failed,
+                               on_result=progress.update)
+    except BatchBusy as exc:
+        click.echo(f"govdoc: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("govdoc: interrupted; run the same command again to finish the batch", err=True)
+        sys.exit(130)
+    progress.final_summary(report, out)
+    if as_json:
+        click.echo(json.dumps(report.summary(), ensure_ascii=False, indent=1))
+    sys.exit(1 if report.failed else 0)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("out", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the per-document results as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only documents with problems.")
+def check(out: Path, as_json: bool, quiet: bool) -> None:
+    """Re-verify a finished batch, document by document.
+
+    DIR is a folder `govdoc convert` wrote.  For each document of its manifest:
+    every file is present and matches its SHA-256; the XML validates against the
+    schema; the PDF passes the PDF/A checker, embeds all its fonts and carries the
+    XML; the PDF's text and the Word edition's text hold every character of the
+    XML body.  One line per document, OK or its problems; exit status 1 if any
+    document has a problem.
+
+    \b
+    Example:
+      govdoc check records/
+    """
+    from .batch import MANIFEST_NAME, read_manifest
+    from .check import check_batch
+
+    if not (out / MANIFEST_NAME).is_file():
+        raise click.UsageError(f"{out}: no {MANIFEST_NAME} here; is it a folder govdoc convert wrote?")
+    results = check_batch(out, read_manifest(out))
+    bad = [r for r in results if not r.ok]
+    if as_json:
+        click.echo(json.dumps([{"input": r.input, "id": r.id, "ok": r.ok, "problems": r.problems,
+                                "checked": r.checked} for r in results], ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            if r.ok and not quiet:
+                click.echo(f"OK      {r.input} ({r.id}): {', '.join(r.checked)}")
+            for p in r.problems:
+                click.echo(f"PROBLEM {r.input} ({r.id}): {p}")
+    click.echo(f"{len(results)} documents checked: {len(results) - len(bad)} ok, {len(bad)} with problems",
+               err=as_json)
+    sys.exit(1 if bad else 0)

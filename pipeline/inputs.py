@@ -1,0 +1,51 @@
+"""Finding the pages to convert among the paths a user gives."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: File name endings taken when a folder is given (case-insensitive).
+PAGE_SUFFIXES = (".html", ".htm", ".shtml")
+
+
+@dataclass(frozen=True)
+class InputPage:
+    path: Path      # where to read it
+    shown: str      # the path as the user gave it (or folder-as-given / relative path)
+
+
+def discover(args: list[str], *, exclude: Path | None = None) -> list[InputPage]:
+    """Files as given, and every page file under each folder, sorted, no duplicates.
+
+    A path that does not exist is kept: converting it fails with "no such file",
+    so the user sees it named in the summary and the manifest.  ``exclude`` (the
+    output folder) is never descended into, so converting ``.`` into ``./out``
+    does not pick up the copies of the pages in ``out``.
+    """
+    pages: list[InputPage] = []
+    seen: set[Path] = set()
+    skip = exclude.resolve() if exclude is not None else None
+
+    def add(path: Path, shown: str) -> None:
+        key = path.resolve() if path.exists() else path.absolute()
+        if key not in seen:
+            seen.add(key)
+            pages.append(InputPage(path, shown))
+
+    for arg in args:
+        p = Path(arg)
+        if p.is_dir():
+            found = []
+            for dirpath, dirnames, filenames in os.walk(p):
+                d = Path(dirpath)
+                dirnames[:] = sorted(n for n in dirnames
+                                     if not n.startswith(".") and (skip is None or (d / n).resolve() != skip))
+                for n in filenames:
+                    if n.lower().endswith(PAGE_SUFFIXES) and not n.startswith("."):
+                        found.append(d / n)
+            for f in sorted(found):
+                add(f, str(f))
+        else:
+            add(p, arg)
+    return pages

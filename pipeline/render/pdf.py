@@ -1,0 +1,123 @@
+"""The archival PDF edition: canonical XML -> PDF/A-3b laid out per GB/T 9704-2012.
+
+    render_pdf(doc, xml_bytes, out, resource_dir=None) -> warnings
+
+The document goes canonical XML -> XHTML (XSLT, ``xhtml.py``) -> WeasyPrint with
+the house stylesheet (``css.py``) -> PDF/A-3b with the canonical XML attached as
+``document.xml`` -> repaired and described (``pdfa.py``) -> checked by pikepdf's
+PDF/A validator before ``out`` is written.  Only XHTML generated here ever
+reaches WeasyPrint, and its only way to read a file is ``SandboxFetcher``.
+"""
+from __future__ import annotations
+
+import functools
+import gc
+import hashlib
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lxml import etree
+
+from ..canonical import body_text, meta_of
+from ..errors import RenderError
+from .css import stylesheet_text
+from .fetcher import SandboxFetcher
+from .fonts import undrawable
+from .pdfa import finish
+from .xhtml import to_xhtml
+
+ATTACHMENT_NAME = "document.xml"
+PDF_VARIANT = "pdf/a-3b"
+
+#: WeasyPrint reports unreadable resources through logging; collect them per render.
+_WP_LOGGER = logging.getLogger("weasyprint")
+
+
+@functools.lru_cache(maxsize=1)
+def _weasy():
+    """WeasyPrint, its font configuration and the parsed house stylesheet: built once
+    per process (font configuration and CSS parsing cost more than a short page)."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    css = weasyprint.CSS(string=stylesheet_text(), font_config=font_config,
+                         url_fetcher=SandboxFetcher(None))
+    return weasyprint, font_config, css
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(" ".join(record.getMessage().split())[:300])
+
+
+def provenance_time(doc: etree._Element) -> datetime:
+    """The conversion time recorded in the document: fixed dates make output reproducible."""
+    text = doc.findtext("{urn:govdoc:canonical:1}provenance/{urn:govdoc:canonical:1}converted")
+    try:
+        when = datetime.fromisoformat(text) if text else datetime(2000, 1, 1)
+    except ValueError:
+        when = datetime(2000, 1, 1)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
+               resource_dir: Path | None = None) -> list[str]:
+    """Render ``doc`` to an archival PDF at ``out``; return one-line warnings.
+
+    ``xml_bytes`` (the serialised canonical XML) is embedded as the associated
+    file ``document.xml``.  Pictures are read only from ``resource_dir``; a
+    picture that is not there becomes a framed placeholder and a warning.
+    Raises RenderError with a one-line reason when no valid PDF/A can be made.
+    """
+    weasyprint, font_config, css = _weasy()
+    page = to_xhtml(doc, resource_dir)
+    warnings = list(page.warnings)
+    meta = meta_of(doc)
+    text = body_text(doc) + meta.get("title", "") + meta.get("doc-number", "")
+    for ch in undrawable(text):
+        warnings.append(f"character {ch!r} (U+{ord(ch):04X}) has no glyph in any installed font")
+
+    fetcher = SandboxFetcher(resource_dir)
+    when = provenance_time(doc)
+    attachment = weasyprint.Attachment(
+        string=xml_bytes, name=ATTACHMENT_NAME, url_fetcher=fetcher,
+        description="Canonical XML of this document (source of this rendering)",
+        relationship="Data", created=when, modified=when)
+    identifier = hashlib.sha256(xml_bytes).hexdigest()[:32].encode("ascii")
+    base_url = resource_dir.resolve().as_uri() + "/" if resource_dir is not None else None
+
+    collect = _Collect()
+    _WP_LOGGER.addHandler(collect)
+    try:
+        html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
+                               url_fetcher=fetcher, media_type="print")
+        raw = html.write_pdf(stylesheets=[css], font_config=font_config,
+                             pdf_variant=PDF_VARIANT, pdf_tags=True,
+                             attachments=[attachment], pdf_identifier=identifier,
+                             uncompressed_pdf=False)
+    except Exception as e:  # WeasyPrint raises many types; the batch needs one line
+        raise RenderError(f"PDF layout failed: {type(e).__name__}: {e}") from e
+    finally:
+        _WP_LOGGER.removeHandler(collect)
+    warnings += [f"renderer: {line}" for line in collect.lines]
+    if fetcher.refused:
+        warnings.append(f"{len(fetcher.refused)} resource(s) outside the page folder refused")
+
+    finish(raw, out, doc, xml_bytes, when)
+    del raw, html
+    gc.collect()  # WeasyPrint keeps large cycles; a batch would otherwise grow
+    return warnings
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text layer, page by page (what a reader can copy or search)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)

@@ -1,0 +1,195 @@
+"""Canonical XML -> the XHTML page WeasyPrint lays out.
+
+The XSLT (``stylesheets/canonical-to-xhtml.xsl``, compiled once per process)
+maps the structure.  This module then makes the decisions a stylesheet cannot:
+which pictures really exist inside the page's folder (the rest become framed
+placeholders), where a long title breaks, how far the 署名 sits from the right
+edge so that it is centred over the date.  Each returns warnings, never raises,
+for a single bad picture must not lose a document.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from ..errors import RenderError
+from ..style import house_style, stylesheet_path
+from .css import grid, pt
+from .titlebreak import break_title
+
+XHTML = "http://www.w3.org/1999/xhtml"
+H = f"{{{XHTML}}}"
+
+
+@functools.lru_cache(maxsize=1)
+def _transform() -> etree.XSLT:
+    """The compiled XSLT; compiling it per document would dominate small pages."""
+    with stylesheet_path("canonical-to-xhtml.xsl").open("rb") as fh:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        xslt = etree.XSLT(etree.parse(fh, parser),
+                          access_control=etree.XSLTAccessControl.DENY_ALL)
+    return xslt
+
+
+@dataclass
+class Page:
+    """The XHTML to render, the files it may show, and what was noticed on the way."""
+
+    root: etree._Element
+    warnings: list[str] = field(default_factory=list)
+
+    def tostring(self) -> bytes:
+        return etree.tostring(self.root, encoding="UTF-8", xml_declaration=True)
+
+
+def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
+    """The page for ``doc``; pictures are read only from ``resource_dir``."""
+    try:
+        result = _transform()(doc)
+    except etree.XSLTError as e:
+        raise RenderError(f"canonical XML could not be laid out: {e}") from e
+    root = result.getroot()
+    if root is None:
+        raise RenderError("canonical XML could not be laid out: the transform gave no page")
+    page = Page(root)
+    _break_title(root)
+    _indents(root)
+    _tables(root)
+    _signature(root)
+    page.warnings += _figures(root, resource_dir)
+    return page
+
+
+# ------------------------------------------------------------------ title
+
+def _break_title(root: etree._Element) -> None:
+    h1 = root.find(f".//{H}h1")
+    if h1 is None or not h1.text:
+        return
+    hs = house_style()
+    size = hs.role("title")["size_pt"]
+    lines = break_title(h1.text, grid()["block_width_pt"] / size)
+    h1.text = lines[0]
+    for line in lines[1:]:
+        br = etree.SubElement(h1, f"{H}br")
+        br.tail = line
+
+
+# ------------------------------------------------------------------ paragraphs
+
+def _indents(root: etree._Element) -> None:
+    """The canonical @indent (characters) as a first-line indent on the grid."""
+    cell = grid()["cell"]
+    for p in root.iterfind(f".//{H}p[@data-indent]"):
+        n = int(p.attrib.pop("data-indent"))
+        p.set("style", f"text-indent: {pt(n * cell)}")
+
+
+def _tables(root: etree._Element) -> None:
+    """Wide tables: smaller cells, and from a width on a landscape page."""
+    t = house_style().role("table_pdf")
+    for div in root.iterfind(f".//{H}div[@class='table']"):
+        cols = int(div.attrib.pop("data-cols", "0") or 0)
+        if cols >= t["landscape_from_cols"]:
+            div.set("class", "table narrow landscape")
+        elif cols >= t["narrow_from_cols"]:
+            div.set("class", "table narrow")
+
+
+def text_width_pt(text: str) -> float:
+    """Width of body text on the grid: a 字 per CJK character, half a body em (less
+    the condensing) for digits and Latin letters."""
+    g = grid()
+    half = g["body_size"] / 2 + g["letter_spacing"]
+    return sum(g["cell"] if unicodedata.east_asian_width(c) in "WFA" else half for c in text)
+
+
+def _signature(root: etree._Element) -> None:
+    """Centre each 署名 line over the 成文日期, which sits four 字 from the right
+    (GB/T 9704 7.3.5.1); without a date the 署名 is right-indented two 字."""
+    hs = house_style()
+    cell = grid()["cell"]
+    right = hs.role("signature")["date_right_indent_chars"] * cell
+    for sig in root.iterfind(f".//{H}div[@class='signature']"):
+        date = sig.find(f"{H}p[@class='sig-date']")
+        for org in sig.iterfind(f"{H}p[@class='sig-org']"):
+            w_org = text_width_pt("".join(org.itertext()))
+            if date is not None:
+                w_date = text_width_pt("".join(date.itertext()))
+                pad = max(0.0, right + (w_date - w_org) / 2)
+            else:
+                pad = right / 2
+            org.set("style", f"padding-right: {pt(pad)}")
+
+
+# ------------------------------------------------------------------ figures
+
+def _figures(root: etree._Element, resource_dir: Path | None) -> list[str]:
+    warnings = []
+    for img in list(root.iterfind(f".//{H}img[@class='pending']")):
+        local = img.get("data-local")
+        src = img.get("data-src", "")
+        found = _local_image(resource_dir, local) if local else None
+        if found is None:
+            reason = "not in the page folder" if local else "not saved with the page"
+            warnings.append(f"image {local or src} {reason}: placeholder drawn")
+            _placeholder(img)
+            continue
+        path, (w_px, h_px) = found
+        w, h = _fit(w_px, h_px)
+        img.set("src", path.as_uri())
+        img.set("style", f"width: {pt(w)}; height: {pt(h)}")
+        for a in ("class", "data-local", "data-src"):
+            img.attrib.pop(a, None)
+    return warnings
+
+
+def _local_image(resource_dir: Path | None, local: str) -> tuple[Path, tuple[int, int]] | None:
+    """The picture file, if it lies inside the folder and decodes as an image."""
+    if resource_dir is None:
+        return None
+    root = resource_dir.resolve()
+    try:
+        path = (root / local).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    try:
+        from PIL import Image  # WeasyPrint's own dependency
+
+        with Image.open(path) as im:
+            im.verify()
+            size = im.size
+    except Exception:
+        return None
+    if size[0] <= 0 or size[1] <= 0:
+        return None
+    return path, size
+
+
+def _fit(w_px: int, h_px: int) -> tuple[float, float]:
+    """Display size in pt: at most the block width and ``max_lines`` lines, and a
+    whole number of lines high so the text below stays on the grid."""
+    g = grid()
+    max_lines = house_style().role("figure")["max_lines"]
+    w = min(w_px * 0.75, g["block_width_pt"])          # 96 px per inch
+    h = w * h_px / w_px
+    h = min(h, max_lines * g["pitch"])
+    lines = max(1, math.floor(h / g["pitch"] + 0.01))
+    h = lines * g["pitch"]
+    w = min(h * w_px / h_px, g["block_width_pt"])
+    return w, h
+
+
+def _placeholder(img: etree._Element) -> None:
+    alt = (img.get("alt") or "").strip()
+    name = (img.get("data-src") or "").rsplit("/", 1)[-1]
+    box = etree.Element(f"{H}div", {"class": "placeholder"})
+    box.text = f"［图片未能收录：{alt or name or '无说明'}］"
+    img.getparent().replace(img, box)

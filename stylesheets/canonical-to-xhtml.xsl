@@ -1,0 +1,178 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  Canonical XML (urn:govdoc:canonical:1) -> XHTML for the PDF edition.
+
+  Structure only: every size, font and margin comes from gbt9704.css (filled from
+  layout.toml).  Decisions that need the page's folder or measurement (images,
+  title line breaks, signature placement) are left as marked elements for
+  pipeline/render/xhtml.py to finish.
+
+  Headings: the document title is h1 and section levels 1-4 are h2-h5, so the
+  PDF outline nests under the title and the tags read H1..H5.
+-->
+<xsl:stylesheet version="1.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:c="urn:govdoc:canonical:1"
+    xmlns="http://www.w3.org/1999/xhtml"
+    exclude-result-prefixes="c">
+
+  <xsl:output method="xml" encoding="UTF-8" indent="no"/>
+
+  <xsl:variable name="meta" select="/c:document/c:meta"/>
+
+  <xsl:template match="/c:document">
+    <html lang="zh-CN" xml:lang="zh-CN">
+      <head>
+        <meta charset="utf-8"/>
+        <title><xsl:value-of select="normalize-space($meta/c:title)"/></title>
+        <xsl:if test="$meta/c:issuer | $meta/c:publisher">
+          <meta name="author" content="{normalize-space(($meta/c:issuer | $meta/c:publisher)[1])}"/>
+        </xsl:if>
+        <xsl:if test="$meta/c:summary">
+          <meta name="description" content="{normalize-space($meta/c:summary)}"/>
+        </xsl:if>
+        <xsl:if test="$meta/c:keywords">
+          <meta name="keywords" content="{normalize-space($meta/c:keywords)}"/>
+        </xsl:if>
+        <xsl:if test="$meta/c:written-date | $meta/c:published-date">
+          <meta name="dcterms.created" content="{($meta/c:written-date | $meta/c:published-date)[1]}"/>
+        </xsl:if>
+        <xsl:if test="$meta/c:published-date">
+          <meta name="dcterms.modified" content="{$meta/c:published-date}"/>
+        </xsl:if>
+        <meta name="generator" content="govdoc"/>
+      </head>
+      <body>
+        <h1 class="title"><xsl:value-of select="normalize-space($meta/c:title)"/></h1>
+        <!-- 发文字号 under the title, unless the body carries its own line -->
+        <xsl:if test="$meta/c:doc-number and not(c:body//c:p[@role = 'doc-number'])">
+          <p class="doc-number"><span class="t"><xsl:value-of select="normalize-space($meta/c:doc-number)"/></span></p>
+        </xsl:if>
+        <div class="body">
+          <xsl:apply-templates select="c:body/*"/>
+        </div>
+      </body>
+    </html>
+  </xsl:template>
+
+  <!-- ============================================================ blocks -->
+
+  <xsl:template match="c:section">
+    <xsl:apply-templates select="*"/>
+  </xsl:template>
+
+  <xsl:template match="c:section/c:heading">
+    <xsl:variable name="level" select="../@level"/>
+    <xsl:element name="h{$level + 1}">
+      <xsl:attribute name="class">h h<xsl:value-of select="$level"/></xsl:attribute>
+      <span class="t"><xsl:apply-templates/></span>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="c:p">
+    <p>
+      <xsl:attribute name="class">
+        <xsl:choose>
+          <xsl:when test="@role = 'attachment-note' and starts-with(normalize-space(.), '附件')">attachment-note first</xsl:when>
+          <xsl:when test="@role"><xsl:value-of select="@role"/></xsl:when>
+          <xsl:otherwise>body</xsl:otherwise>
+        </xsl:choose>
+        <xsl:if test="@align"> align-<xsl:value-of select="@align"/></xsl:if>
+      </xsl:attribute>
+      <xsl:if test="@indent">
+        <xsl:attribute name="data-indent"><xsl:value-of select="@indent"/></xsl:attribute>
+      </xsl:if>
+      <span class="t"><xsl:apply-templates/></span>
+    </p>
+  </xsl:template>
+
+  <!-- a table cell holding paragraphs: each its own line, no body indent -->
+  <xsl:template match="c:cell/c:p">
+    <p class="cell-p"><xsl:apply-templates/></p>
+  </xsl:template>
+
+  <xsl:template match="c:table">
+    <xsl:variable name="cols">
+      <xsl:for-each select="c:row">
+        <xsl:sort select="count(c:cell) + sum(c:cell/@colspan) - count(c:cell[@colspan])" data-type="number" order="descending"/>
+        <xsl:if test="position() = 1">
+          <xsl:value-of select="count(c:cell) + sum(c:cell/@colspan) - count(c:cell[@colspan])"/>
+        </xsl:if>
+      </xsl:for-each>
+    </xsl:variable>
+    <div class="table" data-cols="{$cols}">
+      <table>
+        <xsl:if test="c:caption">
+          <caption><xsl:apply-templates select="c:caption/node()"/></caption>
+        </xsl:if>
+        <xsl:if test="c:row[@header = 'true' or @header = '1']">
+          <thead>
+            <xsl:apply-templates select="c:row[@header = 'true' or @header = '1']"/>
+          </thead>
+        </xsl:if>
+        <tbody>
+          <xsl:apply-templates select="c:row[not(@header = 'true' or @header = '1')]"/>
+        </tbody>
+      </table>
+    </div>
+  </xsl:template>
+
+  <xsl:template match="c:row">
+    <tr><xsl:apply-templates select="c:cell"/></tr>
+  </xsl:template>
+
+  <xsl:template match="c:cell">
+    <xsl:variable name="tag">
+      <xsl:choose>
+        <xsl:when test="../@header = 'true' or ../@header = '1'">th</xsl:when>
+        <xsl:otherwise>td</xsl:otherwise>
+      </xsl:choose>
+    </xsl:variable>
+    <xsl:element name="{$tag}">
+      <xsl:copy-of select="@rowspan | @colspan"/>
+      <xsl:if test="@align"><xsl:attribute name="class">align-<xsl:value-of select="@align"/></xsl:attribute></xsl:if>
+      <!-- the inner div pulls the text up by one rule width: rows stay on the line grid -->
+      <div class="cell"><xsl:apply-templates/></div>
+    </xsl:element>
+  </xsl:template>
+
+  <xsl:template match="c:figure">
+    <div class="figure">
+      <img class="pending" src="" alt="{c:image/@alt}" data-src="{c:image/@src}">
+        <xsl:if test="c:image/@local">
+          <xsl:attribute name="data-local"><xsl:value-of select="c:image/@local"/></xsl:attribute>
+        </xsl:if>
+      </img>
+      <xsl:if test="c:caption">
+        <p class="caption"><span class="t"><xsl:apply-templates select="c:caption/node()"/></span></p>
+      </xsl:if>
+    </div>
+  </xsl:template>
+
+  <!-- a file linked from the page: its name, as the page lists it -->
+  <xsl:template match="c:attachment">
+    <p class="attachment-file"><span class="t"><xsl:value-of select="."/></span></p>
+  </xsl:template>
+
+  <xsl:template match="c:signature">
+    <div class="signature">
+      <xsl:for-each select="c:org">
+        <p class="sig-org"><span class="t"><xsl:value-of select="normalize-space(.)"/></span></p>
+      </xsl:for-each>
+      <xsl:if test="c:date">
+        <p class="sig-date" data-when="{c:date/@when}"><span class="t"><xsl:value-of select="normalize-space(c:date)"/></span></p>
+      </xsl:if>
+    </div>
+  </xsl:template>
+
+  <!-- ============================================================ inline -->
+
+  <xsl:template match="c:strong"><strong><xsl:apply-templates/></strong></xsl:template>
+  <xsl:template match="c:em"><em><xsl:apply-templates/></em></xsl:template>
+  <xsl:template match="c:sup"><sup><xsl:apply-templates/></sup></xsl:template>
+  <xsl:template match="c:sub"><sub><xsl:apply-templates/></sub></xsl:template>
+  <xsl:template match="c:br"><br/></xsl:template>
+  <!-- links are kept as text: an archival copy points nowhere, and PDF/A-3b stays simple -->
+  <xsl:template match="c:a"><span class="link"><xsl:apply-templates/></span></xsl:template>
+
+</xsl:stylesheet>

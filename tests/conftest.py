@@ -1,0 +1,39 @@
+"""Shared fixtures: where the corpus is, and converting pages once per session."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = (ROOT / ".." / "shared").resolve()
+CORPUS = SHARED / "corpus"
+TOOLS = SHARED / "tools"
+SAMPLES = ROOT / "samples"
+
+
+def corpus_pages() -> list[Path]:
+    return sorted(p for p in CORPUS.glob("*.html")) if CORPUS.is_dir() else []
+
+
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the project")
+
+
+def govdoc(*args: str, check: bool = False, **kw) -> subprocess.CompletedProcess:
+    """Run the installed command line, as a user would."""
+    exe = Path(sys.executable).with_name("govdoc")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, check=check, **kw)
+
+
+@pytest.fixture(scope="session")
+def seed_batch(tmp_path_factory) -> Path:
+    """The seed page (corpus a01) converted once, all three editions."""
+    out = tmp_path_factory.mktemp("seed")
+    src = CORPUS / "a01_zj_lipu_fazhi_report.html"
+    if not src.exists():
+        src = SAMPLES / "a01_zj_lipu_fazhi_report.html"
+    r = govdoc("convert", str(src), "-o", str(out), "-q")
+    assert r.returncode == 0, r.stderr
+    return out

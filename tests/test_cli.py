@@ -1,0 +1,97 @@
+"""The command line as a records officer meets it: help, errors, exit status."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from pipeline import __version__
+from tests.conftest import SAMPLES, govdoc
+
+
+def _error_lines(stderr: str, name: str) -> list[str]:
+    return [ln for ln in stderr.splitlines() if ln.startswith("govdoc: ") and name in ln]
+
+
+def test_version():
+    r = govdoc("--version")
+    assert r.returncode == 0 and __version__ in r.stdout
+
+
+@pytest.mark.parametrize("cmd", [[], ["convert"]])
+def test_help_has_an_example(cmd):
+    r = govdoc(*cmd, "--help")
+    assert r.returncode == 0
+    assert "govdoc convert" in r.stdout and "-o" in r.stdout
+
+
+def test_every_command_has_help_with_an_example():
+    listing = govdoc("--help").stdout
+    commands = [ln.split()[0] for ln in listing.split("Commands:")[1].splitlines() if ln.strip()]
+    assert "convert" in commands
+    for c in commands:
+        r = govdoc(c, "--help")
+        assert r.returncode == 0, c
+        assert "Example" in r.stdout, f"{c} --help shows no example"
+
+
+@pytest.mark.parametrize("make,reason", [
+    (None, "no such file"),
+    (b"", "empty file"),
+    (b"\x89PNG\r\n\x1a\n" + os.urandom(2000), ""),
+    (b"%PDF-1.7\n" + bytes(range(256)) * 8, ""),
+], ids=["missing", "empty", "png", "pdf"])
+def test_bad_input_fails_with_one_line_naming_the_file(tmp_path, make, reason):
+    page = tmp_path / "bad page.html"
+    if make is not None:
+        page.write_bytes(make)
+    out = tmp_path / "out"
+    r = govdoc("convert", str(page), "-o", str(out), "--formats", "xml", "-q")
+    assert r.returncode == 1
+    lines = _error_lines(r.stderr, str(page))
+    assert len(lines) >= 1
+    line = lines[0]
+    assert line.startswith(f"govdoc: {page}: ") and len(line) > len(f"govdoc: {page}: ") + 3
+    assert reason in line
+    doc = json.loads((out / "manifest.json").read_text())["documents"][0]
+    assert doc["status"] == "failed" and doc["input"] == str(page)
+    assert "\n" not in doc["error"] and doc["outputs"] == {}
+    assert not [p for p in out.iterdir() if p.is_dir()], "a failed page leaves no folder"
+
+
+def test_bad_page_does_not_stop_the_batch(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.html").write_bytes(b"")
+    good = SAMPLES / "a01_zj_lipu_fazhi_report.html"
+    r = govdoc("convert", str(tmp_path / "in"), str(good), "-o", str(tmp_path / "out"),
+               "--formats", "xml", "-q", "--json")
+    assert r.returncode == 1
+    summary = json.loads(r.stdout)
+    assert summary["ok"] == 1 and summary["failed"] == 1
+    assert summary["failures"][0]["input"].endswith("empty.html")
+
+
+@pytest.mark.parametrize("args", [
+    ["convert"],                                   # no input
+    ["convert", "x.html"],                         # no -o
+    ["convert", "x.html", "-o", "o", "--formats", "odt"],
+    ["convert", "x.html", "-o", "o", "--jobs", "0"],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(tmp_path, args):
+    r = govdoc(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert "Error" in r.stderr
+
+
+def test_output_that_is_a_file_is_a_usage_error(tmp_path):
+    (tmp_path / "out").write_text("x")
+    r = govdoc("convert", str(SAMPLES), "-o", str(tmp_path / "out"))
+    assert r.returncode == 2 and "is a file" in r.stderr
+
+
+def test_folder_without_pages_is_a_usage_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    r = govdoc("convert", str(tmp_path), "-o", str(tmp_path / "out"))
+    assert r.returncode == 2 and "no pages found" in r.stderr
