@@ -171,10 +171,16 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
         _style("paragraph", FIGURE, "Figure", based_on=NORMAL, next_id=CAPTION,
                ppr=ox.para_props(line=240, line_rule="auto", jc="center", snap_to_grid=False,
                                  keep_next=True, **flush)),
+        # A picture that cannot be shown: a dashed frame with its alt text, as tall as
+        # placeholder_lines body lines *including* its two rules, so what follows
+        # stays on the grid.
         _style("paragraph", PLACEHOLDER, "Image Placeholder", based_on=NORMAL, next_id=NORMAL,
-               ppr=_with(body_like(jc="center", left=m.chars(fig["placeholder_side_chars"]),
-                                   right=m.chars(fig["placeholder_side_chars"]), **flush),
-                         ox.box_borders("pBdr", round(table["border_pt"] * 8), val="dashed")),
+               ppr=_with(ox.para_props(
+                   line=m.line * fig["placeholder_lines"] - 2 * twips(table["border_pt"]),
+                   jc="center", keep_next=True, snap_to_grid=False,
+                   left=m.chars(fig["placeholder_side_chars"]),
+                   right=m.chars(fig["placeholder_side_chars"]), **flush),
+                   ox.box_borders("pBdr", round(table["border_pt"] * 8), val="dashed")),
                rpr=ox.run_props(east_asia=font("caption"), latin=latin, spacing=0,
                                 size_half_pt=half(table["size_pt"]))),
         # Table cells: their own style (small type, no indent, no condensing, centred).
