@@ -194,7 +194,8 @@ def para_props(*, line: int | None = None, line_rule: str = "exact", before: int
                jc: str | None = None,
                keep_next: bool = False, outline_level: int | None = None,
                snap_to_grid: bool | None = None, widow_control: bool | None = None,
-               overflow_punct: bool | None = None) -> etree._Element:
+               overflow_punct: bool | None = None,
+               auto_space: bool | None = None) -> etree._Element:
     """A ``w:pPr``.
 
     Indents are written twice on purpose: ``w:firstLineChars`` (hundredths of a
@@ -208,6 +209,9 @@ def para_props(*, line: int | None = None, line_rule: str = "exact", before: int
         ppr.append(el("widowControl", val=widow_control))
     if overflow_punct is not None:
         ppr.append(el("overflowPunct", val=overflow_punct))
+    if auto_space is not None:  # extra space between Chinese and Latin letters / digits
+        ppr.append(el("autoSpaceDE", val=auto_space))
+        ppr.append(el("autoSpaceDN", val=auto_space))
     if snap_to_grid is not None:
         ppr.append(el("snapToGrid", val=snap_to_grid))
     ppr.append(el("spacing", before=before, after=after, line=line,
