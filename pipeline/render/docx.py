@@ -64,7 +64,9 @@ def render_docx(doc: etree._Element, out: Path, *, resource_dir: Path | None = N
 def docx_text(path: Path) -> str:
     """All ``w:t`` text of the main document body, in order (for fidelity checks)."""
     with zipfile.ZipFile(path) as z:
-        root = etree.fromstring(z.read("word/document.xml"))
+        root = etree.fromstring(z.read("word/document.xml"),
+                                etree.XMLParser(resolve_entities=False, no_network=True,
+                                                huge_tree=True))
     body = root.find(qn("w:body"))
     return "".join(t.text or "" for t in body.iter(qn("w:t")))
 
@@ -273,7 +275,7 @@ class _Renderer:
         from .docx_table import build_table  # small module of its own: the grid algorithm
         caption = table.find(q("caption"))
         if caption is not None:
-            self._inline(self._paragraph(T.CAPTION), caption)
+            self._inline(self._paragraph(T.TABLE_CAPTION), caption)
         tbl, warnings = build_table(table, self.m, self._cell_content)
         self.warnings.extend(warnings)
         self._sectpr.addprevious(tbl)

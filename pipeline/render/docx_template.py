@@ -66,6 +66,7 @@ SIGNATURE, SIGNATURE_DATE = "Signature", "SignatureDate"
 CAPTION, FIGURE, PLACEHOLDER, TABLE_TEXT, TABLE_TEXT_WIDE = (
     "Caption", "Figure", "ImagePlaceholder", "TableText", "TableTextNarrow")
 TABLE_HEAD, TABLE_HEAD_WIDE = "TableHeading", "TableHeadingNarrow"
+TABLE_CAPTION = "TableCaption"
 ATTACHMENT_NOTE_FIRST = "AttachmentNoteFirst"
 FOOTER, TABLE = "Footer", "GovTable"
 STRONG, EMPHASIS, HYPERLINK = "Strong", "Emphasis", "Hyperlink"
@@ -167,6 +168,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                ppr=body_like(jc="center", **flush),
                rpr=ox.run_props(east_asia=font("caption"), latin=latin, spacing=0,
                                 size_half_pt=half(hs.role("caption")["size_pt"]))),
+        _style("paragraph", TABLE_CAPTION, "Table Caption", based_on=CAPTION, next_id=NORMAL,
+               ppr=body_like(jc="center", keep_next=True, **flush)),
         # Pictures need a line that grows: an exact 28.95 pt line would crop them.
         _style("paragraph", FIGURE, "Figure", based_on=NORMAL, next_id=CAPTION,
                ppr=ox.para_props(line=240, line_rule="auto", jc="center", snap_to_grid=False,
@@ -261,6 +264,13 @@ def _settings(document) -> None:
     settings = document.settings
     settings.odd_and_even_pages_header_footer = True
     el = settings.element
+    # A line ended by a manual break (<br/>) is not stretched across the justified line.
+    compat = el.find(qn("w:compat"))
+    if compat is not None and compat.find(qn("w:doNotExpandShiftReturn")) is None:
+        compat.insert(0, ox.el("doNotExpandShiftReturn"))
+    for setting in (compat if compat is not None else ()):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")  # Word 2013+ layout, no "compatibility mode"
     lang = el.find(qn("w:themeFontLang"))
     if lang is not None:
         lang.set(qn("w:eastAsia"), "zh-CN")
