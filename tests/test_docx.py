@@ -422,3 +422,31 @@ def test_fonts_conf_aliases_every_official_name():
         for name in HS.typeface(key).official:
             assert f"<family>{name}</family><accept>" in conf, name
     assert '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>' in conf
+
+
+def test_roles_align_and_indent(tmp_path):
+    body = E("body")
+    sub(body, "p", "（此件公开发布）", role="note")
+    sub(body, "p", "居中一行", align="center")
+    sub(body, "p", "缩进四字", indent="4")
+    sub(body, "p", "副标题", role="subtitle")
+    out = tmp_path / "r.docx"
+    render_docx(make_doc(body), out)
+    d = docx.Document(str(out))
+    ps = d.paragraphs[1:]
+    assert [p.style.name for p in ps] == ["Note", "Normal", "Normal", "Subtitle"]
+    centre = ps[1]._p.pPr
+    assert centre.find(qn("w:jc")).get(qn("w:val")) == "center"
+    assert centre.find(qn("w:ind")).get(qn("w:firstLineChars")) == "0"
+    ind = ps[2]._p.pPr.find(qn("w:ind"))
+    assert ind.get(qn("w:firstLineChars")) == "400" and ind.get(qn("w:firstLine")) == "1260"
+
+
+def test_mirror_margins_stay_in_schema_order():
+    from pipeline.render import ooxml as ox
+
+    settings = T.new_document().settings.element
+    ox.insert_in_order(settings, ox.el("mirrorMargins"), ox.SETTINGS_SEQ)
+    names = [c.tag.rsplit("}", 1)[1] for c in settings]
+    ranks = [ox.SETTINGS_SEQ.index(n) for n in names if n in ox.SETTINGS_SEQ]
+    assert ranks == sorted(ranks) and "mirrorMargins" in names

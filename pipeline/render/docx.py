@@ -186,6 +186,8 @@ class _Renderer:
             ppr.append(ox.el("ind", firstLine=self.m.chars(n), firstLineChars=n * 100))
         if block.get("align") in _JC:
             ppr.append(ox.el("jc", val=_JC[block.get("align")]))
+            if block.get("align") != "left" and indent is None:  # centred lines: no indent
+                ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
         self._inline(p, block)
         return p
 
@@ -375,9 +377,10 @@ class _Renderer:
                 cp.modified = datetime.fromisoformat(converted.text.strip()).replace(tzinfo=None)
             except ValueError:
                 pass
-        self._custom_properties(prov, generator)
+        self._custom_properties(prov, generator, converted)
 
-    def _custom_properties(self, prov: etree._Element | None, generator: str) -> None:
+    def _custom_properties(self, prov: etree._Element | None, generator: str,
+                           converted: etree._Element | None) -> None:
         props: dict[str, str] = {}
         for name, label in _CUSTOM_LABELS.items():
             if self.meta.get(name):
@@ -392,6 +395,8 @@ class _Renderer:
             props["源文件"] = inp.get("name", "")
             props["源文件SHA256"] = inp.get("sha256", "")
         props["生成程序"] = generator
+        if converted is not None and converted.text:
+            props["转换时间"] = converted.text.strip()
         package = self.document.part.package
         part = Part(PackURI("/docProps/custom.xml"), ox.CUSTOM_PROPS_CT,
                     ox.custom_properties_xml(props), package)

@@ -322,8 +322,8 @@ def _page(document, hs: HouseStyle) -> None:
     section.header_distance = Mm(15)
     sectpr = section._sectPr
     ox.doc_grid(sectpr, line_pitch=m.line, grid_type=hs.raw["docx"]["grid_type"])
-    if p.get("mirror"):
-        ox.child(document.settings.element, "mirrorMargins")
+    if p.get("mirror"):  # even pages: left 26 / right 28 (layout doc §2.3)
+        ox.insert_in_order(document.settings.element, ox.el("mirrorMargins"), ox.SETTINGS_SEQ)
     _folios(section, hs)
 
 

@@ -71,6 +71,36 @@ _SEQ: dict[str, tuple[str, ...]] = {
 #: Containers whose child order :func:`order_violations` checks.
 ORDERED = tuple(_SEQ)
 
+#: The start of CT_Settings (ECMA-376 §17.15.1.78), enough to place what we add.
+SETTINGS_SEQ = (
+    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+    "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+    "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts",
+    "embedSystemFonts", "saveSubsetFonts", "saveFormsData", "mirrorMargins",
+    "alignBordersAndEdges", "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter",
+    "gutterAtTop", "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle",
+    "proofState", "formsDesign", "attachedTemplate", "linkStyles",
+    "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
+    "revisionView", "trackRevisions", "doNotTrackMoves", "doNotTrackFormatting",
+    "documentProtection", "autoFormatOverride", "styleLockTheme", "styleLockQFSet",
+    "defaultTabStop")
+
+
+def insert_in_order(parent: etree._Element, new: etree._Element, seq: tuple[str, ...]) -> etree._Element:
+    """Insert *new* before the first child that comes after it in *seq*.
+
+    For containers holding foreign-namespace children (settings: ``m:mathPr``,
+    ``w14:docId``), which :func:`sort_children` must not reorder.
+    """
+    rank = seq.index(_local(new))
+    for i, c in enumerate(parent):
+        name = _local(c)
+        if name in seq and seq.index(name) > rank:
+            parent.insert(i, new)
+            return new
+    parent.append(new)
+    return new
+
 
 def _local(el: etree._Element) -> str | None:
     tag = el.tag
