@@ -25,6 +25,7 @@ from .errors import ConversionError
 from .inputs import InputPage
 from .ledger import Ledger
 from .pool import Outcome, run_pool
+from .report import write_batch_files
 
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".govdoc.lock"
@@ -149,6 +150,8 @@ def run_batch(pages: list[InputPage], out_root: Path, settings: Settings = Setti
                 if on_result:
                     on_result(result, False)
             write_manifest(out_root, ledger.all())
+            # catalogue.csv/.json and index.html: the archive branch's module
+            write_batch_files(out_root, ledger.all())
     finally:
         shutil.rmtree(out_root / STAGING, ignore_errors=True)
         lock.close()

@@ -124,6 +124,116 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
 
 
 @main.command(context_settings=CONTEXT)
+@click.argument("out", metavar="OUT", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", "bag", required=True, metavar="BAG",
+              type=click.Path(path_type=Path),
+              help="Folder to create the bag in.  It must not exist yet.")
+@click.option("--organization", metavar="NAME",
+              help="Source-Organization written in bag-info.txt.  [default: the publisher or "
+                   "issuer most records name]")
+@click.option("--description", metavar="TEXT",
+              help="External-Description written in bag-info.txt.  [default: a sentence with "
+                   "the counts]")
+@click.option("--identifier", metavar="ID",
+              help="External-Identifier written in bag-info.txt, e.g. the transfer number.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def package(out: Path, bag: Path, organization: str | None, description: str | None,
+            identifier: str | None, as_json: bool) -> None:
+    """Package an output folder as a BagIt bag to hand to a records archive.
+
+    OUT is a folder written by `govdoc convert`.  BAG is created whole (it is
+    built beside its final name and renamed into place, so it never exists half
+    written); it must not exist yet.
+
+    \b
+    The bag (BagIt 1.0, RFC 8493, SHA-256 checksums) holds:
+      data/<id>/...          a copy of every converted record's folder
+      data/manifest.json     the batch manifest (every page, its files, checksums)
+      data/catalogue.csv     the catalogue: one row per page, failures included
+                             (题名, 索引号, 发文字号, 发文机关, 发布机构, dates,
+                             source page and its SHA-256, status, reason, files);
+                             UTF-8 with BOM, so Excel shows the Chinese correctly
+      data/catalogue.json    the same catalogue for scripts
+      bag-info.txt           Source-Organization, Bagging-Date, counts, generator
+      manifest-sha256.txt    the checksum of every file in data/
+    Every file is checked against the manifest while it is copied: a record that
+    changed since it was converted is refused, not sealed into the bag.
+
+    Check the bag at any time with `govdoc verify BAG` (or any BagIt tool).
+
+    \b
+    Examples:
+      govdoc package records/ -o transfer-2024-001/
+      govdoc package records/ -o transfer-2024-001/ --organization "澧浦镇人民政府" \
+          --identifier "WS-2024-001"
+      govdoc verify transfer-2024-001/
+    """
+    from .package import PackageError, make_package
+
+    try:
+        s = make_package(out, bag, organization=organization, description=description,
+                         identifier=identifier)
+    except PackageError as exc:
+        click.echo(f"govdoc: {exc}", err=True)
+        sys.exit(2 if "already exists" in str(exc) or "not a govdoc" in str(exc) else 1)
+    except KeyboardInterrupt:
+        click.echo("govdoc: interrupted; no bag was written", err=True)
+        sys.exit(130)
+    if as_json:
+        click.echo(json.dumps({"bag": str(s.bag), "documents": s.documents, "ok": s.ok,
+                               "failed": s.failed, "files": s.files, "bytes": s.bytes,
+                               "organization": s.organization}, ensure_ascii=False, indent=1))
+    else:
+        click.echo(f"{s.bag}: bag of {s.documents} documents ({s.ok} records, {s.failed} failed, "
+                   f"listed in data/catalogue.csv); {s.files} files, {s.bytes / 1e6:.1f} MB; "
+                   f"Source-Organization: {s.organization or '(none)'}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("folder", metavar="DIR", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON on standard output instead of lines.")
+def verify(folder: Path, as_json: bool) -> None:
+    """Check that nothing in a bag or an output folder changed or went missing.
+
+    DIR is a bag made by `govdoc package` (any BagIt bag will do) or an output
+    folder made by `govdoc convert`.  Every file is read again in full and its
+    SHA-256 compared with the checksum written when it was made (a bag's
+    manifest-sha256.txt, an output folder's manifest.json).  A change of a single
+    byte is found, even when the file keeps its size.
+
+    \b
+    Each problem is one line:
+      CHANGED data/<id>/document.pdf    the file's content differs
+      MISSING data/<id>/document.xml    the file is listed but not there
+      EXTRA   data/<id>/notes.txt       the file is there but not listed
+      INVALID ...                       the bag itself is malformed
+    then a summary line.  Exit status: 0 all intact, 1 something changed, went
+    missing or appeared, 2 DIR is neither a bag nor an output folder.
+
+    \b
+    Examples:
+      govdoc verify transfer-2024-001/
+      govdoc verify records/
+      govdoc verify transfer-2024-001/ --json > fixity-check.json
+    """
+    from .verify import NotVerifiable, verify as run_verify
+
+    try:
+        verdict = run_verify(folder)
+    except NotVerifiable as exc:
+        click.echo(f"govdoc: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        for p in verdict.problems:
+            click.echo(p.line())
+        click.echo(verdict.summary())
+    sys.exit(0 if verdict.ok else 1)
+
+
+@main.command(context_settings=CONTEXT)
 @click.argument("out", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the per-document results as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only documents with problems.")

@@ -6,7 +6,9 @@ back after it is rendered: the text layer of the PDF and the text of the .docx
 are compared with the body of the canonical XML, and a missing character fails
 the document.
 
-Characters are compared as a multiset, white space removed: the text layer of
+Characters are compared as a multiset, white space and invisible format controls
+(Unicode category Cf: zero-width joiners, bidi marks) removed, since no text
+layer carries what is never drawn.  The text layer of
 a table is read line by line across cells, so its order legitimately differs
 from the XML's cell order, but every character must be there.  The in-order
 share (longest common subsequence, as shared/tools/check_pdf.py reports it) is
@@ -15,6 +17,7 @@ given alongside for information.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -56,9 +59,14 @@ class Fidelity:
                 f"from the output: {lost}{more}")
 
 
+def visible(text: str) -> str:
+    """The characters a reader sees: white space and format controls (Cf) removed."""
+    return "".join(ch for ch in squash(text) if unicodedata.category(ch) != "Cf")
+
+
 def compare(xml_text: str, out_text: str, *, in_order: bool = False) -> Fidelity:
     """Fidelity of ``out_text`` (an output's text layer) to ``xml_text`` (the body)."""
-    want, got = squash(xml_text), squash(out_text)
+    want, got = visible(xml_text), visible(out_text)
     lost = Counter(want) - Counter(got)
     order = None
     if in_order and want:

@@ -3,8 +3,9 @@
 #
 #   scripts/install-system-deps.sh [--with-libreoffice] [--with-pandoc]
 #
-# Fonts: Noto CJK (per-glyph fallback, 小标宋 stand-in) and the Fandol fonts
-# (仿宋/楷体/黑体/宋体), unpacked from texlive-lang-chinese without installing TeX.
+# Fonts: Noto CJK (per-glyph fallback, 小标宋 stand-in), the Fandol fonts
+# (仿宋/楷体/黑体/宋体), unpacked from texlive-lang-chinese without installing TeX,
+# and Hanazono (HanaMinA/B: the rare CJK Extension B-F characters Noto lacks).
 # libharfbuzz-subset0: without it WeasyPrint subsets CJK fonts with fontTools and
 # is 25-50x slower.  poppler-utils: pdftoppm/pdftotext for previews and tests.
 # LibreOffice (tests only): renders the Word edition to check its layout.
@@ -28,7 +29,7 @@ say() { printf 'setup: %s\n' "$*"; }
 
 can_apt=1
 if [ "$(id -u)" != 0 ]; then
-    say "not root: skipping Debian packages (install fonts-noto-cjk libharfbuzz-subset0 poppler-utils and the Fandol fonts by hand)"
+    say "not root: skipping Debian packages (install fonts-noto-cjk fonts-hanazono libharfbuzz-subset0 poppler-utils and the Fandol fonts by hand)"
     can_apt=0
 elif ! command -v apt-get >/dev/null 2>&1; then
     say "no apt-get: skipping Debian packages"
@@ -38,7 +39,7 @@ fi
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 missing=()
-for p in fonts-noto-cjk libharfbuzz-subset0 poppler-utils fontconfig; do
+for p in fonts-noto-cjk fonts-hanazono libharfbuzz-subset0 poppler-utils fontconfig; do
     have_pkg "$p" || missing+=("$p")
 done
 if [ "$want_lo" = 1 ]; then

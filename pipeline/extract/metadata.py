@@ -1,0 +1,410 @@
+"""Metadata of a page: the 信息公开 label/value block, the standard <meta> tags, the
+info line under the title, and the title itself.
+
+Where values come from, best first (docs/portal-templates.md section 0.3):
+  0  a label/value structure (td/td, th/td, dt/dd, li/span, label/span, 2×N tables,
+     values wrapped in <!--<$[CODE]>--> comments)
+  1  run-on text "标题：… 发文机关：… 发文字号：…" outside the body
+  2  the info line under the title (发布时间 / 来源 / 作者 ..., then dropped from the body)
+  3  <meta name=ArticleTitle|PubDate|ContentSource ...>
+Within one rank the label priority of the lexicon decides (发文字号 > 文件编号 > 文号).
+成文日期 and 发布日期 are different fields; 生成日期 is neither.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ..canonical import DATE_FIELDS, MetaValue
+from .dates import find_date, parse_date
+from .lexicon import clean_value, is_placeholder, lexicon, norm_label, squash
+from .html import ElementSet
+from .selectors import select
+
+#: Elements that can hold a label whose value follows them.  (li / p hold "label：value"
+#: inside themselves and are read as labelled text instead.)
+LABEL_TAGS = frozenset({"td", "th", "dt", "span", "label", "b", "strong", "font", "em", "i", "div"})
+BLOCK_TAGS = frozenset({"div", "p", "li", "ul", "ol", "dl", "dt", "dd", "table", "tbody", "thead",
+                        "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+                        "header", "footer", "form", "blockquote", "center", "pre", "address", "main",
+                        "aside", "nav", "figure", "hr", "br"})
+_ROW_BLOCKS = ("table", "dl", "ul", "ol")
+#: Fields whose values lose every internal space (they are codes).
+_CODE_FIELDS = frozenset({"doc-number", "index-number", "unified-number"})
+
+RANK_PAIR, RANK_RUNON, RANK_INFO, RANK_META = 0, 1, 2, 3
+RANK_NAMES = {RANK_PAIR: "label/value block", RANK_RUNON: "labelled text",
+              RANK_INFO: "info line", RANK_META: "<meta> tag"}
+
+
+@dataclass
+class Found:
+    """One labelled value seen on the page."""
+    field: str            # canonical field, "" for an uncatalogued label kept as <field>
+    label: str            # the page's own label, as shown (trimmed, colon removed)
+    value: str            # the value as shown (spaces collapsed); "" when a placeholder
+    rank: int
+    order: int
+    label_rank: int = 100
+    block: etree._Element | None = None
+    chosen: bool = False
+
+
+@dataclass
+class PageMeta:
+    values: dict[str, MetaValue] = field(default_factory=dict)
+    extra: list[tuple[str, str]] = field(default_factory=list)
+    found: list[Found] = field(default_factory=list)
+    blocks: list[etree._Element] = field(default_factory=list)      # meta blocks (not body)
+    info_lines: list[etree._Element] = field(default_factory=list)  # info lines (not body)
+    url: str | None = None
+    title_source: str = ""
+
+
+def short_text(el: etree._Element, limit: int) -> str | None:
+    """The element's text, or None as soon as it exceeds ``limit`` characters.
+
+    Bounds the cost of looking at every element of a huge page for a label."""
+    out, n = [], 0
+    for t in el.itertext():
+        n += len(t)
+        if n > limit:
+            return None
+        out.append(t)
+    return "".join(out)
+
+
+def _next_element(el: etree._Element) -> etree._Element | None:
+    nxt = el.getnext()
+    while nxt is not None and not isinstance(nxt.tag, str):
+        nxt = nxt.getnext()
+    return nxt
+
+
+def _label_text(raw: str) -> str:
+    t = unicodedata.normalize("NFKC", raw)
+    t = re.sub(r"[\s\u3000\xa0]+", "", t)
+    return t.rstrip(":：").strip()
+
+
+def _row_block(el: etree._Element) -> etree._Element | None:
+    for anc in el.iterancestors():
+        if anc.tag in _ROW_BLOCKS:
+            return anc
+        if anc.tag in ("body", "html"):
+            break
+    parent = el.getparent()
+    return parent.getparent() if parent is not None and parent.getparent() is not None else parent
+
+
+def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]:
+    """Value of a label element: the next cell, the dd, or the rest of its parent."""
+    if el.tag in ("td", "th"):
+        nxt = _next_element(el)
+        if nxt is not None and nxt.tag in ("td", "th"):
+            return nxt, short_text(nxt, 400)
+        return None, None
+    if el.tag == "div":
+        nxt = _next_element(el)
+        return (nxt, short_text(nxt, 400)) if nxt is not None else (None, None)
+    if el.tag == "dt":
+        nxt = _next_element(el)
+        if nxt is not None and nxt.tag == "dd":
+            return nxt, short_text(nxt, 400)
+        return None, None
+    parent = el.getparent()
+    if parent is None:
+        return None, None
+    parts = [el.tail or ""]
+    sib = el.getnext()
+    size = 0
+    while sib is not None:
+        if isinstance(sib.tag, str):
+            t = short_text(sib, 400)
+            if t is None:
+                return None, None
+            # the next label of a run of label/value spans ends this value
+            if sib.tag == el.tag and sib.get("class") == el.get("class") and el.get("class"):
+                break
+            parts.append(t)
+        parts.append(sib.tail or "")
+        size += 1
+        sib = sib.getnext()
+    text = "".join(parts)
+    if text.strip(" \u3000\xa0\t\r\n:：") or size:
+        return parent, text
+    return None, ""
+
+
+def _clean_field_value(fld: str, value: str) -> str:
+    v = clean_value(value)
+    if fld in _CODE_FIELDS:
+        v = squash(v)
+    return v
+
+
+def _pairs(root: etree._Element, container: etree._Element | None, found: list[Found],
+           blocks: dict[int, list]) -> None:
+    lex = lexicon()
+    seen_values = ElementSet()
+    order = 0
+    in_container = ElementSet(container.iter() if container is not None else ())
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag not in LABEL_TAGS:
+            continue
+        if el.text and len(el.text) > 60:
+            continue
+        raw = short_text(el, 40)
+        if raw is None:
+            continue
+        n = norm_label(raw)
+        if not n or n not in lex.label_field:
+            continue
+        fld = lex.label_field[n]
+        if el.tag == "div" and (_has_block_child(el) or (_next_element(el) is None)
+                                or _next_element(el).tag != "div"):
+            continue
+        if el.tag in ("td", "th", "dt", "div"):
+            value_el, value = _value_after(el)
+        else:
+            value_el, value = _value_after(el)
+            parent = el.getparent()
+            if (value is None or not value.strip()) and parent is not None \
+                    and parent.tag in ("td", "th", "dt") and norm_label(short_text(parent, 40) or "") == n:
+                value_el, value = _value_after(parent)
+        if value is None or value_el is None:
+            continue
+        if value_el in seen_values:
+            continue
+        seen_values.add(value_el)
+        # a value that is itself a label means an empty cell followed by the next label
+        if norm_label(value) in lex.label_field and len(norm_label(value)) <= 6:
+            value = ""
+        if len(value) > 300:
+            continue
+        order += 1
+        value = "" if is_placeholder(value) else _clean_field_value(fld, value)
+        blk = _row_block(el)
+        f = Found(fld, _label_text(raw), value, RANK_PAIR, order, lex.label_rank.get(n, 100), blk)
+        f.inside = el in in_container  # type: ignore[attr-defined]
+        found.append(f)
+        if blk is not None:
+            blocks.setdefault(id(blk), [blk, 0])[1] += 1
+
+
+def _split_labelled(text: str, rx: re.Pattern[str]) -> list[tuple[str, str]]:
+    """'发布时间：X 来源：Y' -> [('发布时间', 'X'), ('来源', 'Y')]."""
+    hits = list(rx.finditer(text))
+    out = []
+    for i, m in enumerate(hits):
+        end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
+        out.append((m.group(1), text[m.end():end].strip(" \t\u3000|｜【[（(")))
+    return out
+
+
+def _has_block_child(el: etree._Element) -> bool:
+    return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS and c.tag != "br" for c in el)
+
+
+def _runon(root: etree._Element, container: etree._Element | None, found: list[Found],
+           info_lines: list[etree._Element]) -> None:
+    """Labelled text outside the body: info lines and run-on label blocks."""
+    lex = lexicon()
+    skip = ElementSet(container.iter() if container is not None else ())
+    order = 10_000
+    done_text: set[str] = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el in skip or el.tag in ("html", "body", "head", "title", "meta"):
+            continue
+        raw = short_text(el, 400)
+        if raw is None or _has_block_child(el):
+            continue
+        text = unicodedata.normalize("NFKC", raw).replace("\xa0", " ")
+        stripped = text.strip()
+        if not stripped:
+            continue
+        info_hits = list(lex.info_re.finditer(stripped))
+        is_info = bool(info_hits) and info_hits[0].start() == 0 and len(stripped) <= lex.info_max
+        run_hits = list(lex.runon_re.finditer(stripped))
+        if is_info:
+            if stripped in done_text:
+                continue
+            done_text.add(stripped)
+            info_lines.append(el)
+            for label, value in _split_labelled(stripped, lex.info_re):
+                n = norm_label(label)
+                fld = lex.label_field.get(n)
+                if fld is None or fld == "-":
+                    continue
+                order += 1
+                v = "" if is_placeholder(value) else _clean_field_value(fld, value)
+                found.append(Found(fld, _label_text(label), v, RANK_INFO, order, lex.label_rank.get(n, 100)))
+        elif run_hits and run_hits[0].start() == 0 and len(run_hits) >= 1:
+            if stripped in done_text:
+                continue
+            done_text.add(stripped)
+            for label, value in _split_labelled(stripped, lex.runon_re):
+                n = norm_label(label)
+                fld = lex.label_field.get(n)
+                if fld is None or fld == "-":
+                    continue
+                if len(value) > 300:
+                    continue
+                order += 1
+                v = "" if is_placeholder(value) else _clean_field_value(fld, value)
+                found.append(Found(fld, _label_text(label), v, RANK_RUNON, order, lex.label_rank.get(n, 100)))
+
+
+def _meta_tags(root: etree._Element, found: list[Found]) -> dict[str, str]:
+    lex = lexicon()
+    tags: dict[str, str] = {}
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").strip()
+        content = (m.get("content") or "").strip()
+        if not name or not content:
+            continue
+        tags.setdefault(name.lower(), content)
+    order = 20_000
+    for name, content in tags.items():
+        fld = lex.meta_tags.get(name)
+        if not fld:
+            continue
+        order += 1
+        v = "" if is_placeholder(content) else clean_value(content)
+        found.append(Found(fld, "", v, RANK_META, order, 100))
+    return tags
+
+
+def page_url(root: etree._Element, tags: dict[str, str]) -> str | None:
+    """The page's own URL when it states one (meta Url, og:url, canonical link, base)."""
+    for name in ("url", "og:url"):
+        v = tags.get(name)
+        if v and re.match(r"https?://", v):
+            return v
+    for link in root.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and re.match(r"https?://", link.get("href") or ""):
+            return link.get("href")
+    for base in root.iter("base"):
+        href = base.get("href") or ""
+        if re.match(r"https?://", href):
+            return href
+    return None
+
+
+_TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
+
+
+def clean_title(title: str, site: str | None, column: str | None) -> str:
+    """``标题_栏目_站名`` / ``标题 - 站名`` / ``站名 栏目 标题`` -> 标题."""
+    t = clean_value(title)
+    parts = [p for p in _TITLE_SPLIT.split(t) if p.strip()]
+    drop = {squash(x) for x in (site, column) if x}
+    keep = [p for p in parts if squash(p) not in drop]
+    if not keep:
+        return t
+    if len(parts) >= 2 and squash(parts[0]) in drop:  # Hanweb: 站名 栏目 标题
+        return keep[-1]
+    if len(parts) == 1 and site and t.startswith(site + " "):
+        return t.rsplit(" ", 1)[-1]
+    return keep[0]
+
+
+def _pick(found: list[Found]) -> dict[str, Found]:
+    best: dict[str, Found] = {}
+    for f in sorted(found, key=lambda f: (f.rank, f.label_rank, f.order)):
+        if not f.field or f.field == "-" or not f.value:
+            continue
+        if f.field in best:
+            continue
+        best[f.field] = f
+    return best
+
+
+def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found]) -> None:
+    """A publish date a profile knows to sit unlabelled in an element (gov.cn
+    div.pages-date, Shanghai small.PBtime); ranked with the info line."""
+    for sel in selectors:
+        for el in select(root, sel):
+            t = short_text(el, 200)
+            if not t:
+                continue
+            own = (el.text or "").strip() or t
+            d = find_date(own)
+            if d is not None:
+                found.append(Found("published-date", "", d.shown, RANK_INFO, 15_000))
+                return
+
+
+def read_metadata(root: etree._Element, container: etree._Element | None,
+                  title_selectors: tuple[str, ...], date_selectors: tuple[str, ...] = ()) -> PageMeta:
+    pm = PageMeta()
+    found: list[Found] = []
+    blocks: dict[int, list] = {}
+    _pairs(root, container, found, blocks)
+    # Pairs inside the body container count only when they form a metadata block.
+    pm.blocks = [b for b, n in blocks.values() if n >= 2]
+    block_ids = {id(b) for b in pm.blocks}
+    found = [f for f in found if not getattr(f, "inside", False) or
+             (f.block is not None and id(f.block) in block_ids)]
+    _runon(root, container, found, pm.info_lines)
+    _unlabelled_dates(root, date_selectors, found)
+    tags = _meta_tags(root, found)
+    pm.url = page_url(root, tags)
+    best = _pick(found)
+
+    # Title: <meta ArticleTitle>, the labelled 标题/名称, the profile's title element, <title>.
+    title_f = None
+    for f in sorted((f for f in found if f.field == "title" and f.value),
+                    key=lambda f: (0 if f.rank == RANK_META else 1, f.rank, f.order)):
+        title_f = f
+        break
+    title = label = None
+    if title_f is not None:
+        title, label = title_f.value, title_f.label or None
+        pm.title_source = "meta ArticleTitle" if title_f.rank == RANK_META else f"label {title_f.label}"
+        title_f.chosen = True
+    if not title:
+        for sel in title_selectors:
+            if sel.startswith("meta:"):
+                continue
+            for el in select(root, sel):
+                if container is not None and (el is container or container in el.iterancestors()):
+                    continue
+                t = short_text(el, 300)
+                if t and 4 <= len(squash(t)) <= 200 and not lexicon().info_re.match(t.strip()):
+                    title = clean_value(t)
+                    pm.title_source = f"element {sel}"
+                    break
+            if title:
+                break
+    if not title:
+        t = root.find(".//title")
+        if t is not None and (t.text or "").strip():
+            title = clean_title(t.text, tags.get("sitename"), tags.get("columnname"))
+            pm.title_source = "<title>"
+    if title:
+        pm.values["title"] = MetaValue(title, label=label)
+
+    for fld, f in best.items():
+        if fld == "title":
+            continue
+        f.chosen = True
+        if fld in DATE_FIELDS:
+            d = parse_date(f.value) or find_date(f.value)
+            if d is None:
+                pm.extra.append((f.label or fld, f.value))
+                continue
+            pm.values[fld] = MetaValue(d.iso, label=f.label or None, shown=f.value, time=d.time)
+        else:
+            pm.values[fld] = MetaValue(f.value, label=f.label or None)
+    # Uncatalogued labels the page shows (公开时限, 签发人 ...) are kept under their own label.
+    seen_extra = set()
+    for f in found:
+        if f.field == "" and f.value and f.rank <= RANK_INFO and f.label not in seen_extra:
+            seen_extra.add(f.label)
+            pm.extra.append((f.label, f.value))
+    pm.found = found
+    return pm

@@ -1,0 +1,63 @@
+"""decode(): BOM, declarations, gb2312/gbk read as gb18030, detection, mojibake."""
+from __future__ import annotations
+
+from pipeline.decode import decode, declared_charset, looks_mojibake
+
+GBK_ONLY = "王珺、李堃、朱镕"   # none of these is in GB2312
+
+
+def page(body: str, charset: str | None) -> str:
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
+    return f"<html><head>{meta}<title>测试</title></head><body><p>{body}</p></body></html>"
+
+
+def test_bom_wins():
+    d = decode("\ufeff".encode("utf-8") + page("正文", "gb2312").encode("utf-8"))
+    assert d.method == "bom" and d.encoding == "utf-8" and "正文" in d.text and not d.text.startswith("\ufeff")
+
+
+def test_declared_gb2312_with_gbk_only_characters_is_read_as_gb18030():
+    data = page("表彰" + GBK_ONLY + "等同志", "gb2312").encode("gbk")
+    d = decode(data)
+    assert d.method == "declared" and d.declared == "gb2312" and d.encoding == "gb18030"
+    assert GBK_ONLY in d.text and "等同志</p>" in d.text   # nothing cut after the first GBK-only char
+
+
+def test_meta_charset_short_form():
+    assert declared_charset(b'<meta charset="GBK">') == "gbk"
+    assert declared_charset(b"<?xml version='1.0' encoding='gb2312'?><html>") == "gb2312"
+
+
+def test_no_declaration_gbk_is_detected():
+    d = decode(page("我县召开森林防灭火工作会议，部署重点任务。" + GBK_ONLY, None).encode("gbk"))
+    assert d.method == "detected" and d.encoding == "gb18030" and GBK_ONLY in d.text
+
+
+def test_no_declaration_utf8_is_detected():
+    d = decode(page("会议部署重点任务", None).encode("utf-8"))
+    assert d.method == "detected" and d.encoding == "utf-8" and "会议部署重点任务" in d.text
+
+
+def test_wrong_declaration_utf8_over_gbk_bytes():
+    d = decode(page("关于做好春季森林防火工作的通知，请认真贯彻执行。", "utf-8").encode("gbk"))
+    assert d.method == "detected" and d.declared == "utf-8" and "森林防火" in d.text
+
+
+def test_wrong_declaration_gb2312_over_utf8_bytes_is_not_mojibake():
+    d = decode(page("关于做好春季森林防火工作的通知，请认真贯彻执行。", "gb2312").encode("utf-8"))
+    assert d.encoding == "utf-8" and d.method == "detected" and "森林防火" in d.text
+
+
+def test_latin1_declaration_over_utf8_bytes():
+    d = decode(page("国务院关于加强城市地下管线安全运行管理的通知", "iso-8859-1").encode("utf-8"))
+    assert d.encoding == "utf-8" and "地下管线" in d.text
+
+
+def test_mojibake_heuristic():
+    assert looks_mojibake("国务院关于加强城市".encode("utf-8").decode("cp1252", "replace") * 3)
+    assert not looks_mojibake("国务院关于加强城市地下管线安全运行管理的通知")
+
+
+def test_undecodable_bytes_fall_back_without_crashing():
+    d = decode(b"<html><body><p>" + b"\xff\xfe\xfd\x80\x81" * 50 + b"</p></body></html>")
+    assert d.method in ("fallback", "detected") and d.text
