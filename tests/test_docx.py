@@ -450,3 +450,21 @@ def test_mirror_margins_stay_in_schema_order():
     names = [c.tag.rsplit("}", 1)[1] for c in settings]
     ranks = [ox.SETTINGS_SEQ.index(n) for n in names if n in ox.SETTINGS_SEQ]
     assert ranks == sorted(ranks) and "mirrorMargins" in names
+
+
+def test_table_rows_add_up_to_whole_grid_lines(tmp_path):
+    """Exact line heights in each row make text plus the rules a whole number of body
+    lines (579 twips each), so the table keeps the page grid."""
+    from pipeline.render.docx_table import _row_lines  # noqa: F401  (the estimate itself)
+
+    doc = merged_table_doc()
+    out = tmp_path / "g.docx"
+    render_docx(doc, out)
+    rule = round(HS.role("table")["border_pt"] * 20)
+    rows = docx.Document(str(out)).tables[0]._tbl.findall(qn("w:tr"))
+    for i, tr in enumerate(rows):
+        lines = {int(sp.get(qn("w:line"))) for sp in tr.iter(qn("w:spacing"))}
+        assert len(lines) == 1
+        line = lines.pop()
+        rules = rule * (2 if i == 0 else 1)
+        assert abs(line + rules - 579) <= 1  # one-line rows: text line + rule = one body line

@@ -117,7 +117,7 @@ def test_lines_sit_on_a_22_line_grid(rendered, gold):
         assert max(slots) < 21.5, f"page {n} has a line below slot 22"
         # A page of running text fills all 22 slots, unless keep-with-next moved a
         # heading (一、（一）1.（1）) and the first line after it to the next page.
-        if n < len(pages) and name_of(gold) not in TABLES | FIGURES:
+        if n < len(pages) and name_of(gold) not in TABLES | FIGURES:  # tall rows move whole
             nxt = pages[n][0]["text"]
             if not HEADING.match(nxt):
                 assert max(slots) > 20.5, f"page {n} of running text does not fill 22 lines"

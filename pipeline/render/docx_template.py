@@ -190,7 +190,7 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
         # One text line per body line, as in the PDF edition: a table page still holds
         # 22 lines and the text after a table stays on the grid (docs/word-grid.md).
         _style("paragraph", TABLE_TEXT, "Table Text", based_on=NORMAL,
-               ppr=ox.para_props(line=m.line, jc="center", **flush),
+               ppr=ox.para_props(line=m.line, jc="center", snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=font("table"), latin=latin, spacing=0,
                                 size_half_pt=half(table["size_pt"]))),
         _style("paragraph", TABLE_TEXT_WIDE, "Table Text Narrow", based_on=TABLE_TEXT,
