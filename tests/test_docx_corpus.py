@@ -72,3 +72,23 @@ def test_image_pages_warn_once_per_missing_picture(rendered):
             assert len(warnings) == 2 and all("image not embedded" in w for w in warnings)
         else:
             assert warnings == [], name
+
+
+def _audit_exe() -> Path | None:
+    import sys
+
+    exe = Path(sys.executable).with_name("openxml-audit")
+    return exe if exe.exists() else None
+
+
+@pytest.mark.skipif(_audit_exe() is None, reason="openxml-audit (pip) not installed: schema "
+                    "validation against ECMA-376 / Office 2016 skipped")
+def test_every_part_validates_against_the_office_schemas(rendered):
+    """A full schema validation (openxml-audit, pure Python, the Open XML SDK rules):
+    catches what LibreOffice forgives and Word rejects."""
+    import subprocess
+
+    for name, (docx, _, _) in rendered.items():
+        r = subprocess.run([str(_audit_exe()), "-f", "office2016", "-m", "20", str(docx)],
+                           capture_output=True, text=True, timeout=120)
+        assert "Errors: 0" in r.stdout, (name, r.stdout[-2000:])
