@@ -468,3 +468,21 @@ def test_table_rows_add_up_to_whole_grid_lines(tmp_path):
         line = lines.pop()
         rules = rule * (2 if i == 0 else 1)
         assert abs(line + rules - 579) <= 1  # one-line rows: text line + rule = one body line
+
+
+def test_picture_table_and_links_validate(tmp_path, png):
+    """Schema validation of the parts the corpus lacks: an embedded picture, merged
+    cells, hyperlinks, a caption (openxml-audit, when installed)."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("openxml-audit")
+    if not exe.exists():
+        pytest.skip("openxml-audit (pip) not installed")
+    body = sample_body()
+    body.insert(0, figure_doc("pic.png").find(".//{urn:govdoc:canonical:1}figure"))
+    body.insert(1, merged_table_doc().find(".//{urn:govdoc:canonical:1}table"))
+    out = tmp_path / "all.docx"
+    assert render_docx(make_doc(body, doc_number="某政发〔2024〕6号"), out, resource_dir=png) == []
+    r = subprocess.run([str(exe), "-f", "office2016", str(out)], capture_output=True, text=True)
+    assert "Errors: 0" in r.stdout, r.stdout[-2000:]
