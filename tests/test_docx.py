@@ -1,8 +1,6 @@
 """The Word edition, read back with python-docx and as raw parts (fast, no LibreOffice)."""
 from __future__ import annotations
 
-import hashlib
-import io
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -455,8 +453,6 @@ def test_mirror_margins_stay_in_schema_order():
 def test_table_rows_add_up_to_whole_grid_lines(tmp_path):
     """Exact line heights in each row make text plus the rules a whole number of body
     lines (579 twips each), so the table keeps the page grid."""
-    from pipeline.render.docx_table import _row_lines  # noqa: F401  (the estimate itself)
-
     doc = merged_table_doc()
     out = tmp_path / "g.docx"
     render_docx(doc, out)

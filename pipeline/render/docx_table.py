@@ -13,7 +13,7 @@ from typing import Callable
 
 from lxml import etree
 
-from ..canonical import local, q
+from ..canonical import local
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
