@@ -311,6 +311,28 @@ def _drop_parts(document) -> None:
             del pkg.rels[rid]
 
 
+def _app_properties(document) -> None:
+    """docProps/app.xml: the template claims "Microsoft Macintosh Word" made the file."""
+    from .. import GENERATOR, __version__
+
+    part = next((p for p in document.part.package.iter_parts()
+                 if p.partname == "/docProps/app.xml"), None)
+    if part is None:
+        return
+    root = etree.fromstring(part.blob)
+    ns = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+    for tag, value in (("Application", f"{GENERATOR} {__version__}"), ("Template", None),
+                       ("Pages", None), ("Words", None), ("Characters", None), ("Lines", None),
+                       ("Paragraphs", None), ("TotalTime", None),
+                       ("CharactersWithSpaces", None)):
+        el = root.find(ns + tag)
+        if el is not None and value is None:
+            root.remove(el)  # counts Word would fill in; stale ones mislead
+        elif el is not None:
+            el.text = value
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _page(document, hs: HouseStyle) -> None:
     section = document.sections[0]
     p = hs.page
@@ -364,6 +386,7 @@ def template_bytes() -> bytes:
     _settings(document)
     _font_table(document, hs)
     _drop_parts(document)
+    _app_properties(document)
     _page(document, hs)
     _clear_core(document)
     for part in (document.element, document.styles.element, document.settings.element):
