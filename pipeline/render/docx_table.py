@@ -146,7 +146,8 @@ def build_table(table: etree._Element, m: T.Metrics,
             else:
                 tr.append(_cell(width, span, "continue", None, style, fill))
             c = placed.col + span
-        _on_grid(tr, lines[r], m.line, rule * (2 if r == 0 else 1))
+        if hs.raw["docx"]["table_on_grid"]:
+            _on_grid(tr, lines[r], m.line, rule * (2 if r == 0 else 1))
         tbl.append(tr)
     return tbl, warnings
 

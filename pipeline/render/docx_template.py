@@ -187,10 +187,13 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                rpr=ox.run_props(east_asia=font("caption"), latin=latin, spacing=0,
                                 size_half_pt=half(table["size_pt"]))),
         # Table cells: their own style (small type, no indent, no condensing, centred).
-        # One text line per body line, as in the PDF edition: a table page still holds
-        # 22 lines and the text after a table stays on the grid (docs/word-grid.md).
+        # With [docx] table_on_grid, one text line per body line as in the PDF edition:
+        # a table page still holds 22 lines and the text after a table stays on the
+        # grid (docs/word-grid.md); otherwise the compact roles.table line pitch.
         _style("paragraph", TABLE_TEXT, "Table Text", based_on=NORMAL,
-               ppr=ox.para_props(line=m.line, jc="center", snap_to_grid=False, **flush),
+               ppr=ox.para_props(line=m.line if hs.raw["docx"]["table_on_grid"]
+                                 else twips(table["line_pitch_pt"]),
+                                 jc="center", snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=font("table"), latin=latin, spacing=0,
                                 size_half_pt=half(table["size_pt"]))),
         _style("paragraph", TABLE_TEXT_WIDE, "Table Text Narrow", based_on=TABLE_TEXT,
