@@ -482,3 +482,17 @@ def test_picture_table_and_links_validate(tmp_path, png):
     assert render_docx(make_doc(body, doc_number="某政发〔2024〕6号"), out, resource_dir=png) == []
     r = subprocess.run([str(exe), "-f", "office2016", str(out)], capture_output=True, text=True)
     assert "Errors: 0" in r.stdout, r.stdout[-2000:]
+
+
+def test_only_real_links_become_hyperlinks(tmp_path):
+    body = E("body")
+    p = sub(body, "p", "见")
+    sub(p, "a", "脚本", href="javascript:alert(1)")
+    sub(body, "attachment", "表.docx", href="data:text/plain,x")
+    sub(body, "attachment", "办法.pdf", href="./files/办法.pdf")
+    out = tmp_path / "l.docx"
+    render_docx(make_doc(body), out)
+    rels = part(out, "word/_rels/document.xml.rels")
+    targets = [r.get("Target") for r in rels if r.get("TargetMode") == "External"]
+    assert targets == ["./files/办法.pdf"]
+    assert "脚本" in docx_text(out) and "表.docx" in docx_text(out)

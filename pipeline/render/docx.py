@@ -36,6 +36,8 @@ _ROLE_STYLE = {
 _JC = {"left": "left", "center": "center", "right": "right"}
 _WS = re.compile(r"\s+")
 _STANDARD_DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
+#: Link targets worth a hyperlink; anything else (javascript:, data:) stays plain text.
+_LINK = re.compile(r"^(?:(?:https?|ftp|mailto):|[^:]*$)", re.IGNORECASE)
 
 #: Custom property names (what Word's "Properties > Custom" shows) per meta field.
 _CUSTOM_LABELS = {
@@ -203,8 +205,8 @@ class _Renderer:
             kind = local(child)
             if kind == "br":
                 target.append(ox.break_run())
-            elif kind == "a":
-                rid = self.document.part.relate_to(child.get("href", ""), RT.HYPERLINK,
+            elif kind == "a" and _LINK.match(child.get("href", "").strip()):
+                rid = self.document.part.relate_to(child.get("href", "").strip(), RT.HYPERLINK,
                                                    is_external=True)
                 link = ox.hyperlink(rid)
                 target.append(link)
@@ -267,10 +269,14 @@ class _Renderer:
 
     def _attachment(self, att: etree._Element) -> None:
         p = self._paragraph(T.ATTACHMENT)
-        rid = self.document.part.relate_to(att.get("href", ""), RT.HYPERLINK, is_external=True)
-        link = ox.hyperlink(rid)
-        link.append(ox.text_run(_clean(att.text).strip(), style=T.HYPERLINK))
-        p.append(link)
+        href = att.get("href", "").strip()
+        run = ox.text_run(_clean(att.text).strip(), style=T.HYPERLINK if _LINK.match(href) else None)
+        if _LINK.match(href):
+            link = ox.hyperlink(self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+            link.append(run)
+            p.append(link)
+        else:
+            p.append(run)
 
     # ------------------------------------------------------------ tables
     def _table(self, table: etree._Element) -> None:
