@@ -98,8 +98,8 @@ def build_table(table: etree._Element, m: T.Metrics,
     ncols = max(ncols, 1)
     # From the PDF's threshold on, cells use the smaller size (both editions alike).
     narrow = ncols >= house_style().role("table_pdf")["narrow_from_cols"]
-    style = T.TABLE_TEXT_WIDE if narrow else T.TABLE_TEXT
-    head = T.TABLE_HEAD_WIDE if narrow else T.TABLE_HEAD
+    style = T.TABLE_TEXT_NARROW if narrow else T.TABLE_TEXT
+    head = T.TABLE_HEAD_NARROW if narrow else T.TABLE_HEAD
 
     hs = house_style()
     role, tpdf = hs.role("table"), hs.role("table_pdf")

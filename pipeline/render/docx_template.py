@@ -58,14 +58,14 @@ def metrics(hs: HouseStyle | None = None) -> Metrics:
                    block_height=round(hs.block_height_mm * 1440 / 25.4))
 
 
-# Style ids (the names Word shows are in STYLES below).
+# Style ids; the names Word shows are given in build_styles().
 NORMAL, TITLE, DOC_NUMBER, SUBTITLE, ADDRESSEE = "Normal", "Title", "DocNumber", "Subtitle", "Addressee"
 HEADINGS = ("Heading1", "Heading2", "Heading3", "Heading4")
 ATTACHMENT_NOTE, ATTACHMENT, NOTE = "AttachmentNote", "Attachment", "Note"
 SIGNATURE, SIGNATURE_DATE = "Signature", "SignatureDate"
-CAPTION, FIGURE, PLACEHOLDER, TABLE_TEXT, TABLE_TEXT_WIDE = (
+CAPTION, FIGURE, PLACEHOLDER, TABLE_TEXT, TABLE_TEXT_NARROW = (
     "Caption", "Figure", "ImagePlaceholder", "TableText", "TableTextNarrow")
-TABLE_HEAD, TABLE_HEAD_WIDE = "TableHeading", "TableHeadingNarrow"
+TABLE_HEAD, TABLE_HEAD_NARROW = "TableHeading", "TableHeadingNarrow"
 TABLE_CAPTION = "TableCaption"
 ATTACHMENT_NOTE_FIRST = "AttachmentNoteFirst"
 FOOTER, TABLE = "Footer", "GovTable"
@@ -196,11 +196,11 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                                  jc="center", snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=font("table"), latin=latin, spacing=0,
                                 size_half_pt=half(table["size_pt"]))),
-        _style("paragraph", TABLE_TEXT_WIDE, "Table Text Narrow", based_on=TABLE_TEXT,
+        _style("paragraph", TABLE_TEXT_NARROW, "Table Text Narrow", based_on=TABLE_TEXT,
                rpr=ox.run_props(size_half_pt=half(hs.role("table_pdf")["narrow_size_pt"]))),
         _style("paragraph", TABLE_HEAD, "Table Heading", based_on=TABLE_TEXT,
                rpr=ox.run_props(east_asia=font("heading1"), latin=latin)),
-        _style("paragraph", TABLE_HEAD_WIDE, "Table Heading Narrow", based_on=TABLE_TEXT_WIDE,
+        _style("paragraph", TABLE_HEAD_NARROW, "Table Heading Narrow", based_on=TABLE_TEXT_NARROW,
                rpr=ox.run_props(east_asia=font("heading1"), latin=latin)),
         _style("paragraph", FOOTER, "footer", based_on=NORMAL,
                ppr=ox.para_props(line=twips(folio["size_pt"]), snap_to_grid=False, **flush),
