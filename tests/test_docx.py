@@ -334,6 +334,12 @@ def test_image_embedded_and_scaled_to_the_block(tmp_path, png):
     assert shape.width <= T.metrics().block_width * 635
     assert abs(shape.width / shape.height - 3.0) < 0.01
     assert any(n.startswith("word/media/") for n in part_names(out))
+    # the picture's line: a whole number of body lines, "at least" so nothing is clipped
+    p = next(p for p in d.paragraphs if p.style.name == "Figure")
+    sp = p._p.pPr.find(qn("w:spacing"))
+    assert sp.get(qn("w:lineRule")) == "atLeast" and int(sp.get(qn("w:line"))) % 579 == 0
+    assert int(sp.get(qn("w:line"))) >= shape.height / 635
+    assert all(shape._inline.get(a) == "0" for a in ("distT", "distB", "distL", "distR"))
 
 
 @pytest.mark.parametrize("local, resource, why", [

@@ -36,6 +36,8 @@ _ROLE_STYLE = {
 _JC = {"left": "left", "center": "center", "right": "right"}
 _WS = re.compile(r"\s+")
 _STANDARD_DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
+#: Room under an inline picture for the line's descent, in twips (a 16 pt font's ~0.3 em).
+_PICTURE_SLACK = 120
 #: Link targets worth a hyperlink; anything else (javascript:, data:) stays plain text.
 _LINK = re.compile(r"^(?:(?:https?|ftp|mailto):|[^:]*$)", re.IGNORECASE)
 
@@ -345,17 +347,26 @@ class _Renderer:
         return path, ""
 
     def _picture(self, paragraph: Paragraph, path: Path, alt: str) -> None:
-        """The picture at its natural size, shrunk to fit the text block."""
+        """The picture at its natural size, shrunk to fit the text block, in a line
+        a whole number of body lines high so what follows stays on the grid."""
         run = paragraph.add_run()
         shape = run.add_picture(str(path))
         max_w = Emu(self.m.block_width * 635)   # 1 twip = 635 EMU
-        max_h = Emu(self.hs.role("figure")["max_lines"] * self.m.line * 635)
+        max_h = Emu((self.hs.role("figure")["max_lines"] * self.m.line - _PICTURE_SLACK) * 635)
         scale = min(1.0, max_w / shape.width, max_h / shape.height)
         if scale < 1.0:
             shape.width, shape.height = Emu(int(shape.width * scale)), Emu(int(shape.height * scale))
+        for side in ("distT", "distB", "distL", "distR"):  # else LibreOffice adds 3.2 mm
+            shape._inline.set(side, "0")
         doc_pr = shape._inline.docPr
         if alt:
             doc_pr.set("descr", alt)
+        # "At least" a whole number of body lines, taller than the picture plus the
+        # line's descent: the line is then exactly that high (an exact line would clip
+        # the picture's top in Word and LibreOffice, an automatic one leaves the grid).
+        lines = -(-(shape.height // 635 + _PICTURE_SLACK) // self.m.line)
+        paragraph._p.get_or_add_pPr().append(
+            ox.el("spacing", before=0, after=0, line=lines * self.m.line, lineRule="atLeast"))
 
     # ------------------------------------------------------------ metadata
     def _properties(self) -> None:
