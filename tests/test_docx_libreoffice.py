@@ -167,3 +167,48 @@ def test_seed_page_breaks_like_the_pdf_edition(rendered, tmp_path):
     wp1 = [ln["text"] for ln in wp[0]]
     same = sum(a == b for a, b in zip(lo1, wp1))
     assert same >= 0.5 * len(wp1), list(zip(lo1, wp1))  # measured: 12 of 21
+
+
+def test_picture_is_whole_and_the_grid_goes_on(tmp_path):
+    """An embedded picture is drawn whole (an exact line would clip its top), inside
+    the block, and the caption after it sits on the line grid again."""
+    import shutil
+    import subprocess
+
+    from PIL import Image, ImageDraw
+
+    from pipeline.canonical import E, sub
+    from tests.test_docx import make_doc
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    res = tmp_path / "res"
+    res.mkdir()
+    im = Image.new("RGB", (1600, 900), "white")
+    ImageDraw.Draw(im).rectangle([0, 0, 1599, 899], outline="black", width=16)
+    im.save(res / "pic.png")
+    body = E("body")
+    sub(body, "p", "图前正文。")
+    f = sub(body, "figure")
+    sub(f, "image", src="https://example.gov.cn/pic.png", alt="示意图", local="pic.png")
+    sub(f, "caption", "图1 示意图")
+    out, warnings = render(make_doc(body), tmp_path, "pic", resource_dir=res)
+    assert warnings == []
+    pdf = docx_to_pdf(out, tmp_path)
+    subprocess.run(["pdftoppm", "-r", "300", "-f", "1", "-l", "1", "-gray", str(pdf),
+                    str(tmp_path / "p")], check=True)
+    page = Image.open(next(tmp_path.glob("p*.pgm"))).point(lambda v: 255 if v < 100 else 0)
+    px = lambda mm: int(mm / 25.4 * 300)  # noqa: E731
+    mm = lambda p: p * 25.4 / 300  # noqa: E731
+    # the frame's right edge alone (short text lines never reach 180 mm): its height
+    _, top, _, bottom = page.crop((px(180), px(60), px(190), px(260))).getbbox()
+    height = mm(bottom - top)
+    assert abs(height - 156 * 900 / 1600) < 0.6, height  # drawn whole, not clipped
+    mid = 60 + mm(top + bottom) / 2
+    x0, _, x1, _ = page.crop((px(10), px(mid - 1), px(200), px(mid + 1))).getbbox()
+    assert abs(10 + mm(x0) - 28) < 0.5 and abs(10 + mm(x1) - 184) < 0.5  # the block's width
+    lines = pdf_lines(pdf)[0]
+    caption = next(ln for ln in lines if ln["text"].startswith("图1"))
+    before = next(ln for ln in lines if ln["text"].startswith("图前"))  # above the picture
+    slots = (caption["top"] - before["top"]) / PITCH_MM
+    assert abs(slots - round(slots)) < 0.1, slots
