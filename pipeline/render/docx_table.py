@@ -137,15 +137,22 @@ def build_table(table: etree._Element, m: T.Metrics,
                 tr.append(_cell(widths[c], 1, None, None, style, fill))
                 c += 1
                 continue
-            span = min(placed.colspan, ncols - placed.col)
-            width = sum(widths[placed.col:placed.col + span])
-            if placed.row == r:
-                merge = "restart" if placed.rowspan > 1 else None
+            # the columns of this row the cell really owns (overlapping spans in the
+            # source: the first cell placed keeps the slot, as browsers do)
+            span = 1
+            while c + span < ncols and covered.get((r, c + span)) is placed:
+                span += 1
+            width = sum(widths[c:c + span])
+            if placed.row == r and placed.col == c:
+                below = covered.get((r + 1, c)) is placed
                 is_head = row.get("header") in ("true", "1")
-                tr.append(_cell(width, span, merge, placed.cell, head if is_head else style, fill))
-            else:
+                tr.append(_cell(width, span, "restart" if below else None, placed.cell,
+                                head if is_head else style, fill))
+            elif placed.row < r and placed.col == c:
                 tr.append(_cell(width, span, "continue", None, style, fill))
-            c = placed.col + span
+            else:  # the rest of a cell cut in two by an overlapping one
+                tr.append(_cell(width, span, None, None, style, fill))
+            c += span
         if hs.raw["docx"]["table_on_grid"]:
             _on_grid(tr, lines[r], m.line, rule * (2 if r == 0 else 1))
         tbl.append(tr)
