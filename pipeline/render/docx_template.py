@@ -302,11 +302,12 @@ def _font_table(document, hs: HouseStyle) -> None:
 
 
 def _drop_parts(document) -> None:
-    """Remove template leftovers: Word 2010 styles-with-effects (the old blue styles)
-    and the thumbnail of an empty page."""
+    """Remove template leftovers: Word 2010 styles-with-effects (the old blue styles),
+    list numbering that points at the removed List Bullet/List Number styles, an empty
+    bibliography customXml item and the thumbnail of an empty page."""
     main = document.part
     for rid, rel in list(main.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
+        if rel.reltype.endswith(("/stylesWithEffects", "/numbering", "/customXml")):
             main.drop_rel(rid)
     pkg = main.package
     for rid, rel in list(pkg.rels.items()):
