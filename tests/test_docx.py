@@ -130,6 +130,8 @@ def test_template_leftovers_are_gone(sample):
     assert dd.find(f".//{W}rFonts").get(f"{W}eastAsia") == "仿宋_GB2312"
     assert "word/stylesWithEffects.xml" not in part_names(out)
     assert "docProps/thumbnail.jpeg" not in part_names(out)
+    assert "word/numbering.xml" not in part_names(out)  # it named the removed list styles
+    assert not any(n.startswith("customXml/") for n in part_names(out))
     # every style that names fonts names the East Asian one
     for rf in styles.iter(f"{W}rFonts"):
         assert rf.get(f"{W}eastAsia"), etree.tostring(rf.getparent().getparent())
