@@ -68,9 +68,6 @@ _SEQ: dict[str, tuple[str, ...]] = {
     "font": ("altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig",
              "embedRegular", "embedBold", "embedItalic", "embedBoldItalic"),
 }
-#: Containers whose child order :func:`order_violations` checks.
-ORDERED = tuple(_SEQ)
-
 #: The start of CT_Settings (ECMA-376 §17.15.1.78), enough to place what we add.
 SETTINGS_SEQ = (
     "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
@@ -167,15 +164,6 @@ def put(parent: etree._Element, child: etree._Element) -> etree._Element:
     else:
         parent.append(child)
     return child
-
-
-def child(parent: etree._Element, tag: str) -> etree._Element:
-    """*parent*'s ``w:tag`` child, created when missing."""
-    found = parent.find(qn(f"w:{tag}"))
-    if found is None:
-        found = el(tag)
-        parent.append(found)
-    return found
 
 
 def rfonts(east_asia: str, latin: str) -> etree._Element:
