@@ -226,6 +226,9 @@ def test_signature_block(sample):
     assert org._p.pPr.find(qn("w:ind")).get(qn("w:rightChars")) == str(round((4 + (6 - 7) / 2) * 100))
     note = d.paragraphs[-1]
     assert note.style.name == "Note" and note.text == "（此件公开发布）"
+    # the body's last line goes with the signature (no page of signature alone)
+    i = next(i for i, p in enumerate(d.paragraphs) if p.style.name == "Signature")
+    assert d.paragraphs[i - 1]._p.pPr.find(qn("w:keepNext")) is not None
 
 
 def test_schema_order_of_every_property_container(sample):

@@ -254,6 +254,11 @@ class _Renderer:
         date_text = _clean(date_el.text).strip() if date_el is not None else ""
         date_indent = self.hs.role("signature")["date_right_indent_chars"]
         date_width = _width_in_chars(date_text) if date_text else 0
+        # 7.3.5.5: the 署名 and date never stand alone on a page ("此页无正文"):
+        # the body's last line goes along with them.
+        last = self._sectpr.getprevious()
+        if last is not None and last.tag == qn("w:p"):
+            last[0].append(ox.el("keepNext"))
         for i, org in enumerate(orgs):
             p = self._paragraph(T.SIGNATURE)
             chars = max(date_indent + (date_width - _width_in_chars(org)) / 2, 0) \
