@@ -212,3 +212,21 @@ def test_picture_is_whole_and_the_grid_goes_on(tmp_path):
     before = next(ln for ln in lines if ln["text"].startswith("图前"))  # above the picture
     slots = (caption["top"] - before["top"]) / PITCH_MM
     assert abs(slots - round(slots)) < 0.1, slots
+
+
+def test_signature_never_stands_alone_on_a_page(tmp_path):
+    """7.3.5.5: when the 署名 and date would open a page, the body's last line goes
+    with them (18 one-line paragraphs fill page 1 up to the signature's blank line)."""
+    from pipeline.canonical import E, sub
+    from tests.test_docx import make_doc
+
+    body = E("body")
+    for i in range(18):
+        sub(body, "p", f"第{i + 1}段正文内容一行。")
+    sig = sub(body, "signature")
+    sub(sig, "org", "某某市人民政府")
+    sub(sig, "date", "2024年3月8日", when="2024-03-08")
+    out, _ = render(make_doc(body, title="短标题"), tmp_path, "sig")
+    pages = pdf_lines(docx_to_pdf(out, tmp_path))
+    assert len(pages) == 2
+    assert pages[1][0]["text"].startswith("第18段"), [ln["text"] for ln in pages[1]]
