@@ -227,8 +227,10 @@ class _Renderer:
                 if t is not None and t.text:
                     t.text = t.text.rstrip()
 
-    @staticmethod
-    def _rpr(marks: frozenset[str]) -> etree._Element | None:
+    def _rpr(self, marks: frozenset[str]) -> etree._Element | None:
+        """Run properties for nested inline marks.  One character style per run: the
+        link's, else strong's (黑体), else em's (楷体); a second mark inside a link or
+        inside strong adds its typeface directly, as the PDF edition does."""
         if not marks:
             return None
         rpr = ox.el("rPr")
@@ -238,10 +240,11 @@ class _Renderer:
             rpr.append(ox.el("rStyle", val=T.STRONG))
         elif "em" in marks:
             rpr.append(ox.el("rStyle", val=T.EMPHASIS))
-        if "strong" in marks and "a" in marks:
-            rpr.append(ox.el("b"))
-        if "em" in marks and ("strong" in marks or "a" in marks):
-            rpr.append(ox.el("em", val="dot"))
+        extra = ("strong" if "a" in marks and "strong" in marks
+                 else "em" if "em" in marks and ("a" in marks or "strong" in marks) else None)
+        if extra:
+            face = self.hs.role_typeface("heading1" if extra == "strong" else "heading2")
+            rpr.append(ox.rfonts(face.office_name, self.hs.typeface("latin").office_name))
         if "sup" in marks or "sub" in marks:
             rpr.append(ox.el("vertAlign", val="superscript" if "sup" in marks else "subscript"))
         return rpr if len(rpr) else None
