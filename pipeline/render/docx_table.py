@@ -96,13 +96,12 @@ def build_table(table: etree._Element, m: T.Metrics,
     rows = [r for r in table if local(r) == "row"]
     covered, ncols, warnings = place_cells(rows)
     ncols = max(ncols, 1)
-    # From the PDF's threshold on, cells use the smaller size (both editions alike).
-    narrow = ncols >= house_style().role("table_pdf")["narrow_from_cols"]
-    style = T.TABLE_TEXT_NARROW if narrow else T.TABLE_TEXT
-    head = T.TABLE_HEAD_NARROW if narrow else T.TABLE_HEAD
-
     hs = house_style()
     role, tpdf = hs.role("table"), hs.role("table_pdf")
+    # From the PDF's threshold on, cells use the smaller size (both editions alike).
+    narrow = ncols >= tpdf["narrow_from_cols"]
+    style = T.TABLE_TEXT_NARROW if narrow else T.TABLE_TEXT
+    head = T.TABLE_HEAD_NARROW if narrow else T.TABLE_HEAD
     size = T.twips(tpdf["narrow_size_pt"] if narrow else role["size_pt"])
     padding = T.twips(tpdf["narrow_cell_padding_pt"] if narrow else role["cell_padding_pt"])
     rule = T.twips(role["border_pt"])
