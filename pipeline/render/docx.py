@@ -25,6 +25,7 @@ from ..errors import RenderError
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
+from .titlebreak import break_title
 
 __all__ = ["render_docx", "docx_text"]
 
@@ -35,6 +36,10 @@ _ROLE_STYLE = {
 _JC = {"left": "left", "center": "center", "right": "right"}
 _WS = re.compile(r"\s+")
 _STANDARD_DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
+#: Room under an inline picture for the line's descent, in twips (a 16 pt font's ~0.3 em).
+_PICTURE_SLACK = 120
+#: Link targets worth a hyperlink; anything else (javascript:, data:) stays plain text.
+_LINK = re.compile(r"^(?:(?:https?|ftp|mailto):|[^:]*$)", re.IGNORECASE)
 
 #: Custom property names (what Word's "Properties > Custom" shows) per meta field.
 _CUSTOM_LABELS = {
@@ -63,7 +68,9 @@ def render_docx(doc: etree._Element, out: Path, *, resource_dir: Path | None = N
 def docx_text(path: Path) -> str:
     """All ``w:t`` text of the main document body, in order (for fidelity checks)."""
     with zipfile.ZipFile(path) as z:
-        root = etree.fromstring(z.read("word/document.xml"))
+        root = etree.fromstring(z.read("word/document.xml"),
+                                etree.XMLParser(resolve_entities=False, no_network=True,
+                                                huge_tree=True))
     body = root.find(qn("w:body"))
     return "".join(t.text or "" for t in body.iter(qn("w:t")))
 
@@ -114,9 +121,17 @@ class _Renderer:
     def _front_matter(self) -> None:
         title = self.meta.get("title")
         number = self.meta.get("doc-number")
+        if body_of(self.doc).find(f".//{q('p')}[@role='doc-number']") is not None:
+            number = None  # the body carries its own 发文字号 line
         if title:
             p = self._paragraph(T.TITLE)
-            p.append(ox.text_run(_clean(title).strip()))
+            # Breaks at word units in a balanced shape (7.3.1), the same as the PDF's.
+            size = self.hs.role("title")["size_pt"]
+            lines = break_title(_clean(title).strip(), self.hs.block_width_mm * 72 / 25.4 / size)
+            for i, line in enumerate(lines):
+                if i:
+                    p.append(ox.break_run())
+                p.append(ox.text_run(line))
             if number:  # the 空一行 goes under the 发文字号 instead
                 p[0].append(ox.el("spacing", after=0))
         if number:
@@ -165,6 +180,8 @@ class _Renderer:
     def _p(self, block: etree._Element, *, default: str,
            container: etree._Element | None = None) -> etree._Element:
         style = _ROLE_STYLE.get(block.get("role") or "", default)
+        if style == T.ATTACHMENT_NOTE and "".join(block.itertext()).strip().startswith("附件"):
+            style = T.ATTACHMENT_NOTE_FIRST  # "附件：1. …" opens the 附件说明
         p = self._paragraph(style, container)
         ppr = p[0]
         indent = block.get("indent")
@@ -173,6 +190,8 @@ class _Renderer:
             ppr.append(ox.el("ind", firstLine=self.m.chars(n), firstLineChars=n * 100))
         if block.get("align") in _JC:
             ppr.append(ox.el("jc", val=_JC[block.get("align")]))
+            if block.get("align") != "left" and indent is None:  # centred lines: no indent
+                ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
         self._inline(p, block)
         return p
 
@@ -188,8 +207,8 @@ class _Renderer:
             kind = local(child)
             if kind == "br":
                 target.append(ox.break_run())
-            elif kind == "a":
-                rid = self.document.part.relate_to(child.get("href", ""), RT.HYPERLINK,
+            elif kind == "a" and _LINK.match(child.get("href", "").strip()):
+                rid = self.document.part.relate_to(child.get("href", "").strip(), RT.HYPERLINK,
                                                    is_external=True)
                 link = ox.hyperlink(rid)
                 target.append(link)
@@ -208,8 +227,10 @@ class _Renderer:
                 if t is not None and t.text:
                     t.text = t.text.rstrip()
 
-    @staticmethod
-    def _rpr(marks: frozenset[str]) -> etree._Element | None:
+    def _rpr(self, marks: frozenset[str]) -> etree._Element | None:
+        """Run properties for nested inline marks.  One character style per run: the
+        link's, else strong's (黑体), else em's (楷体); a second mark inside a link or
+        inside strong adds its typeface directly, as the PDF edition does."""
         if not marks:
             return None
         rpr = ox.el("rPr")
@@ -219,10 +240,11 @@ class _Renderer:
             rpr.append(ox.el("rStyle", val=T.STRONG))
         elif "em" in marks:
             rpr.append(ox.el("rStyle", val=T.EMPHASIS))
-        if "strong" in marks and "a" in marks:
-            rpr.append(ox.el("b"))
-        if "em" in marks and ("strong" in marks or "a" in marks):
-            rpr.append(ox.el("em", val="dot"))
+        extra = ("strong" if "a" in marks and "strong" in marks
+                 else "em" if "em" in marks and ("a" in marks or "strong" in marks) else None)
+        if extra:
+            face = self.hs.role_typeface("heading1" if extra == "strong" else "heading2")
+            rpr.append(ox.rfonts(face.office_name, self.hs.typeface("latin").office_name))
         if "sup" in marks or "sub" in marks:
             rpr.append(ox.el("vertAlign", val="superscript" if "sup" in marks else "subscript"))
         return rpr if len(rpr) else None
@@ -235,10 +257,15 @@ class _Renderer:
         date_text = _clean(date_el.text).strip() if date_el is not None else ""
         date_indent = self.hs.role("signature")["date_right_indent_chars"]
         date_width = _width_in_chars(date_text) if date_text else 0
+        # 7.3.5.5: the 署名 and date never stand alone on a page ("此页无正文"):
+        # the body's last line goes along with them.
+        last = self._sectpr.getprevious()
+        if last is not None and last.tag == qn("w:p"):
+            last[0].append(ox.el("keepNext"))
         for i, org in enumerate(orgs):
             p = self._paragraph(T.SIGNATURE)
             chars = max(date_indent + (date_width - _width_in_chars(org)) / 2, 0) \
-                if date_text else date_indent
+                if date_text else date_indent / 2
             p[0].append(ox.el("ind", right=self.m.chars(chars), rightChars=round(chars * 100),
                               firstLine=0, firstLineChars=0))
             if i:
@@ -252,22 +279,27 @@ class _Renderer:
 
     def _attachment(self, att: etree._Element) -> None:
         p = self._paragraph(T.ATTACHMENT)
-        rid = self.document.part.relate_to(att.get("href", ""), RT.HYPERLINK, is_external=True)
-        link = ox.hyperlink(rid)
-        link.append(ox.text_run(_clean(att.text).strip(), style=T.HYPERLINK))
-        p.append(link)
+        href = att.get("href", "").strip()
+        run = ox.text_run(_clean(att.text).strip(), style=T.HYPERLINK if _LINK.match(href) else None)
+        if _LINK.match(href):
+            link = ox.hyperlink(self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+            link.append(run)
+            p.append(link)
+        else:
+            p.append(run)
 
     # ------------------------------------------------------------ tables
     def _table(self, table: etree._Element) -> None:
         from .docx_table import build_table  # small module of its own: the grid algorithm
         caption = table.find(q("caption"))
         if caption is not None:
-            self._inline(self._paragraph(T.CAPTION), caption)
+            self._inline(self._paragraph(T.TABLE_CAPTION), caption)
         tbl, warnings = build_table(table, self.m, self._cell_content)
         self.warnings.extend(warnings)
         self._sectpr.addprevious(tbl)
 
     def _cell_content(self, tc: etree._Element, cell: etree._Element, style: str) -> None:
+        """A cell's paragraphs: its own <p> children, or one paragraph for inline content."""
         paras = cell.findall(q("p"))
         align = cell.get("align")
         if paras:
@@ -323,17 +355,26 @@ class _Renderer:
         return path, ""
 
     def _picture(self, paragraph: Paragraph, path: Path, alt: str) -> None:
-        """The picture at its natural size, shrunk to fit the text block."""
+        """The picture at its natural size, shrunk to fit the text block, in a line
+        a whole number of body lines high so what follows stays on the grid."""
         run = paragraph.add_run()
         shape = run.add_picture(str(path))
         max_w = Emu(self.m.block_width * 635)   # 1 twip = 635 EMU
-        max_h = Emu(int(self.m.block_height * 635 * 0.8))
+        max_h = Emu((self.hs.role("figure")["max_lines"] * self.m.line - _PICTURE_SLACK) * 635)
         scale = min(1.0, max_w / shape.width, max_h / shape.height)
         if scale < 1.0:
             shape.width, shape.height = Emu(int(shape.width * scale)), Emu(int(shape.height * scale))
+        for side in ("distT", "distB", "distL", "distR"):  # else LibreOffice adds 3.2 mm
+            shape._inline.set(side, "0")
         doc_pr = shape._inline.docPr
         if alt:
             doc_pr.set("descr", alt)
+        # "At least" a whole number of body lines, taller than the picture plus the
+        # line's descent: the line is then exactly that high (an exact line would clip
+        # the picture's top in Word and LibreOffice, an automatic one leaves the grid).
+        lines = -(-(shape.height // 635 + _PICTURE_SLACK) // self.m.line)
+        paragraph._p.get_or_add_pPr().append(
+            ox.el("spacing", before=0, after=0, line=lines * self.m.line, lineRule="atLeast"))
 
     # ------------------------------------------------------------ metadata
     def _properties(self) -> None:
@@ -361,9 +402,10 @@ class _Renderer:
                 cp.modified = datetime.fromisoformat(converted.text.strip()).replace(tzinfo=None)
             except ValueError:
                 pass
-        self._custom_properties(prov, generator)
+        self._custom_properties(prov, generator, converted)
 
-    def _custom_properties(self, prov: etree._Element | None, generator: str) -> None:
+    def _custom_properties(self, prov: etree._Element | None, generator: str,
+                           converted: etree._Element | None) -> None:
         props: dict[str, str] = {}
         for name, label in _CUSTOM_LABELS.items():
             if self.meta.get(name):
@@ -378,6 +420,8 @@ class _Renderer:
             props["源文件"] = inp.get("name", "")
             props["源文件SHA256"] = inp.get("sha256", "")
         props["生成程序"] = generator
+        if converted is not None and converted.text:
+            props["转换时间"] = converted.text.strip()
         package = self.document.part.package
         part = Part(PackURI("/docProps/custom.xml"), ox.CUSTOM_PROPS_CT,
                     ox.custom_properties_xml(props), package)

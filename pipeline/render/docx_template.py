@@ -58,13 +58,16 @@ def metrics(hs: HouseStyle | None = None) -> Metrics:
                    block_height=round(hs.block_height_mm * 1440 / 25.4))
 
 
-# Style ids (the names Word shows are in STYLES below).
+# Style ids; the names Word shows are given in build_styles().
 NORMAL, TITLE, DOC_NUMBER, SUBTITLE, ADDRESSEE = "Normal", "Title", "DocNumber", "Subtitle", "Addressee"
 HEADINGS = ("Heading1", "Heading2", "Heading3", "Heading4")
 ATTACHMENT_NOTE, ATTACHMENT, NOTE = "AttachmentNote", "Attachment", "Note"
 SIGNATURE, SIGNATURE_DATE = "Signature", "SignatureDate"
-CAPTION, FIGURE, PLACEHOLDER, TABLE_TEXT, TABLE_TEXT_WIDE = (
-    "Caption", "Figure", "ImagePlaceholder", "TableText", "TableTextWide")
+CAPTION, FIGURE, PLACEHOLDER, TABLE_TEXT, TABLE_TEXT_NARROW = (
+    "Caption", "Figure", "ImagePlaceholder", "TableText", "TableTextNarrow")
+TABLE_HEAD, TABLE_HEAD_NARROW = "TableHeading", "TableHeadingNarrow"
+TABLE_CAPTION = "TableCaption"
+ATTACHMENT_NOTE_FIRST = "AttachmentNoteFirst"
 FOOTER, TABLE = "Footer", "GovTable"
 STRONG, EMPHASIS, HYPERLINK = "Strong", "Emphasis", "Hyperlink"
 
@@ -100,6 +103,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
     sig = hs.role("signature")
     folio = hs.folio
     title = hs.role("title")
+    att = hs.role("attachment_note")
+    fig = hs.role("figure")
 
     def body_like(**kw) -> etree._Element:
         return ox.para_props(line=m.line, **kw)
@@ -107,13 +112,14 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
     styles = [
         _style("paragraph", NORMAL, "Normal", default=True, ppr=ox.para_props(
             line=m.line, first_line=m.chars(indent2), first_line_chars=indent2 * 100,
-            jc="both", widow_control=False, overflow_punct=True),
+            jc="both", widow_control=False, overflow_punct=True, auto_space=False),
             rpr=ox.run_props(east_asia=font("body"), latin=latin, spacing=m.char_spacing,
                              size_half_pt=half(hs.role("body")["size_pt"]), color="000000",
                              lang=True), priority=0),
         _style("paragraph", TITLE, "Title", based_on=NORMAL, next_id=NORMAL,
                ppr=body_like(before=m.line * title["space_before_lines"],
-                             after=m.line * title["space_after_lines"], jc="center", **flush),
+                             after=m.line * title["space_after_lines"], jc="center",
+                             snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=font("title"), latin=latin, spacing=0,
                                 size_half_pt=half(title["size_pt"])), priority=10),
         _style("paragraph", DOC_NUMBER, "Doc Number", based_on=NORMAL, next_id=NORMAL,
@@ -137,8 +143,16 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                              size_half_pt=half(role["size_pt"])), priority=9))
     date_indent = sig["date_right_indent_chars"]
     styles += [
-        _style("paragraph", ATTACHMENT_NOTE, "Attachment Note", based_on=NORMAL, next_id=ATTACHMENT,
-               ppr=body_like(before=m.line, jc="left")),
+        # 附件说明 (7.3.4): "附件：1. 名称", names wrap under the first character after
+        # the label; the following "2. 名称" lines align under "1.".
+        _style("paragraph", ATTACHMENT_NOTE, "Attachment Note", based_on=NORMAL,
+               ppr=body_like(jc="left", left=m.chars(indent2 + att["label_chars"]), **flush)),
+        _style("paragraph", ATTACHMENT_NOTE_FIRST, "Attachment Note First",
+               based_on=ATTACHMENT_NOTE, next_id=ATTACHMENT_NOTE,
+               ppr=body_like(before=m.line * att["space_before_lines"], jc="left",
+                             left=m.chars(indent2 + att["label_chars"]),
+                             hanging=m.chars(att["label_chars"]),
+                             hanging_chars=att["label_chars"] * 100)),
         _style("paragraph", ATTACHMENT, "Attachment", based_on=NORMAL,
                ppr=body_like(jc="left")),
         _style("paragraph", NOTE, "Note", based_on=NORMAL, ppr=body_like(jc="left")),
@@ -154,20 +168,40 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                ppr=body_like(jc="center", **flush),
                rpr=ox.run_props(east_asia=font("caption"), latin=latin, spacing=0,
                                 size_half_pt=half(hs.role("caption")["size_pt"]))),
+        _style("paragraph", TABLE_CAPTION, "Table Caption", based_on=CAPTION, next_id=NORMAL,
+               ppr=body_like(jc="center", keep_next=True, **flush)),
         # Pictures need a line that grows: an exact 28.95 pt line would crop them.
         _style("paragraph", FIGURE, "Figure", based_on=NORMAL, next_id=CAPTION,
                ppr=ox.para_props(line=240, line_rule="auto", jc="center", snap_to_grid=False,
                                  keep_next=True, **flush)),
+        # A picture that cannot be shown: a dashed frame with its alt text, as tall as
+        # placeholder_lines body lines *including* its two rules, so what follows
+        # stays on the grid.
         _style("paragraph", PLACEHOLDER, "Image Placeholder", based_on=NORMAL, next_id=NORMAL,
-               ppr=_with(body_like(jc="center", **flush), ox.box_borders("pBdr", 4))),
-        # Table cells: compact, off the 28.95 pt grid (an exact body line blows rows up).
+               ppr=_with(ox.para_props(
+                   line=m.line * fig["placeholder_lines"] - 2 * twips(table["border_pt"]),
+                   jc="center", keep_next=True, snap_to_grid=False,
+                   left=m.chars(fig["placeholder_side_chars"]),
+                   right=m.chars(fig["placeholder_side_chars"]), **flush),
+                   ox.box_borders("pBdr", round(table["border_pt"] * 8), val="dashed")),
+               rpr=ox.run_props(east_asia=font("caption"), latin=latin, spacing=0,
+                                size_half_pt=half(table["size_pt"]))),
+        # Table cells: their own style (small type, no indent, no condensing, centred).
+        # With [docx] table_on_grid, one text line per body line as in the PDF edition:
+        # a table page still holds 22 lines and the text after a table stays on the
+        # grid (docs/word-grid.md); otherwise the compact roles.table line pitch.
         _style("paragraph", TABLE_TEXT, "Table Text", based_on=NORMAL,
-               ppr=ox.para_props(line=twips(table["line_pitch_pt"]), jc="left",
-                                 snap_to_grid=False, **flush),
+               ppr=ox.para_props(line=m.line if hs.raw["docx"]["table_on_grid"]
+                                 else twips(table["line_pitch_pt"]),
+                                 jc="center", snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=font("table"), latin=latin, spacing=0,
                                 size_half_pt=half(table["size_pt"]))),
-        _style("paragraph", TABLE_TEXT_WIDE, "Table Text Wide", based_on=TABLE_TEXT,
-               rpr=ox.run_props(size_half_pt=half(hs.raw["docx"]["wide_table_font_size_pt"]))),
+        _style("paragraph", TABLE_TEXT_NARROW, "Table Text Narrow", based_on=TABLE_TEXT,
+               rpr=ox.run_props(size_half_pt=half(hs.role("table_pdf")["narrow_size_pt"]))),
+        _style("paragraph", TABLE_HEAD, "Table Heading", based_on=TABLE_TEXT,
+               rpr=ox.run_props(east_asia=font("heading1"), latin=latin)),
+        _style("paragraph", TABLE_HEAD_NARROW, "Table Heading Narrow", based_on=TABLE_TEXT_NARROW,
+               rpr=ox.run_props(east_asia=font("heading1"), latin=latin)),
         _style("paragraph", FOOTER, "footer", based_on=NORMAL,
                ppr=ox.para_props(line=twips(folio["size_pt"]), snap_to_grid=False, **flush),
                rpr=ox.run_props(east_asia=hs.typeface(folio["font"]).office_name,
@@ -175,10 +209,11 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                                 size_half_pt=half(folio["size_pt"]))),
         _style("character", "DefaultParagraphFont", "Default Paragraph Font", default=True,
                priority=1),
+        # Fandol has no bold or italic faces: emphasis changes the typeface, as in the PDF.
         _style("character", STRONG, "Strong", based_on="DefaultParagraphFont",
-               rpr=ox.run_props(bold=True), priority=22),
+               rpr=ox.run_props(east_asia=font("heading1"), latin=latin), priority=22),
         _style("character", EMPHASIS, "Emphasis", based_on="DefaultParagraphFont",
-               rpr=_with(ox.el("rPr"), ox.el("em", val="dot")), priority=20),
+               rpr=ox.run_props(east_asia=font("heading2"), latin=latin), priority=20),
         _style("character", HYPERLINK, "Hyperlink", based_on="DefaultParagraphFont",
                rpr=_with(ox.el("rPr"), ox.el("u", val="single"))),
         _style("table", "TableNormal", "Normal Table", default=True, priority=99,
@@ -232,6 +267,13 @@ def _settings(document) -> None:
     settings = document.settings
     settings.odd_and_even_pages_header_footer = True
     el = settings.element
+    # A line ended by a manual break (<br/>) is not stretched across the justified line.
+    compat = el.find(qn("w:compat"))
+    if compat is not None and compat.find(qn("w:doNotExpandShiftReturn")) is None:
+        compat.insert(0, ox.el("doNotExpandShiftReturn"))
+    for setting in (compat if compat is not None else ()):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")  # Word 2013+ layout, no "compatibility mode"
     lang = el.find(qn("w:themeFontLang"))
     if lang is not None:
         lang.set(qn("w:eastAsia"), "zh-CN")
@@ -260,16 +302,39 @@ def _font_table(document, hs: HouseStyle) -> None:
 
 
 def _drop_parts(document) -> None:
-    """Remove template leftovers: Word 2010 styles-with-effects (the old blue styles)
-    and the thumbnail of an empty page."""
+    """Remove template leftovers: Word 2010 styles-with-effects (the old blue styles),
+    list numbering that points at the removed List Bullet/List Number styles, an empty
+    bibliography customXml item and the thumbnail of an empty page."""
     main = document.part
     for rid, rel in list(main.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
+        if rel.reltype.endswith(("/stylesWithEffects", "/numbering", "/customXml")):
             main.drop_rel(rid)
     pkg = main.package
     for rid, rel in list(pkg.rels.items()):
         if rel.reltype == RT.THUMBNAIL:
             del pkg.rels[rid]
+
+
+def _app_properties(document) -> None:
+    """docProps/app.xml: the template claims "Microsoft Macintosh Word" made the file."""
+    from .. import GENERATOR, __version__
+
+    part = next((p for p in document.part.package.iter_parts()
+                 if p.partname == "/docProps/app.xml"), None)
+    if part is None:
+        return
+    root = etree.fromstring(part.blob)
+    ns = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+    for tag, value in (("Application", f"{GENERATOR} {__version__}"), ("Template", None),
+                       ("Pages", None), ("Words", None), ("Characters", None), ("Lines", None),
+                       ("Paragraphs", None), ("TotalTime", None),
+                       ("CharactersWithSpaces", None)):
+        el = root.find(ns + tag)
+        if el is not None and value is None:
+            root.remove(el)  # counts Word would fill in; stale ones mislead
+        elif el is not None:
+            el.text = value
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _page(document, hs: HouseStyle) -> None:
@@ -283,8 +348,8 @@ def _page(document, hs: HouseStyle) -> None:
     section.header_distance = Mm(15)
     sectpr = section._sectPr
     ox.doc_grid(sectpr, line_pitch=m.line, grid_type=hs.raw["docx"]["grid_type"])
-    if p.get("mirror"):
-        ox.child(document.settings.element, "mirrorMargins")
+    if p.get("mirror"):  # even pages: left 26 / right 28 (layout doc §2.3)
+        ox.insert_in_order(document.settings.element, ox.el("mirrorMargins"), ox.SETTINGS_SEQ)
     _folios(section, hs)
 
 
@@ -325,6 +390,7 @@ def template_bytes() -> bytes:
     _settings(document)
     _font_table(document, hs)
     _drop_parts(document)
+    _app_properties(document)
     _page(document, hs)
     _clear_core(document)
     for part in (document.element, document.styles.element, document.settings.element):

@@ -21,9 +21,6 @@ from xml.sax.saxutils import escape
 from ..style import HouseStyle, house_style, stylesheet_path
 
 SYSTEM_CONF = "/etc/fonts/fonts.conf"
-#: Fandol's Bold files declare weight 400 (regular), so fontconfig may hand out
-#: FandolSong-Bold for a plain 宋体 page number.  Hide them; bold is synthesised.
-REJECT_GLOBS = ("*/Fandol*-Bold.otf",)
 
 
 def fonts_conf(hs: HouseStyle | None = None) -> str:
@@ -35,23 +32,27 @@ def fonts_conf(hs: HouseStyle | None = None) -> str:
            "     do not edit by hand.  Used as FONTCONFIG_FILE when LibreOffice renders",
            "     the Word edition. -->",
            "<fontconfig>",
-           f'  <include ignore_missing="yes">{SYSTEM_CONF}</include>',
-           "  <selectfont><rejectfont>"
-           + "".join(f"<glob>{escape(g)}</glob>" for g in REJECT_GLOBS)
-           + "</rejectfont></selectfont>"]
+           f'  <include ignore_missing="yes">{SYSTEM_CONF}</include>']
     for key in hs.raw["fonts"]:
         face = hs.typeface(key)
-        targets = [*face.open, *face.fallback]
+        targets = [*face.open, *face.fallback] or hs.raw.get("docx", {}).get("preview", {}).get(key, [])
         if not targets:
             continue
         out.append(f"  <!-- {key} -->")
         for name in face.official:
+            test = f'<test name="family"><string>{escape(name)}</string></test>'
             if face.weight == "bold":
                 # 小标宋 is a heavy face in its own right: pick the bold open font
                 # without asking Word for bold (which would embolden the real one).
-                out.append(f'  <match target="pattern"><test name="family"><string>{escape(name)}'
-                           '</string></test><edit name="weight" mode="assign"><const>bold</const>'
-                           "</edit></match>")
+                out.append(f'  <match target="pattern">{test}<edit name="weight" mode="assign">'
+                           '<const>bold</const></edit><edit name="style" mode="assign">'
+                           "<string>Bold</string></edit></match>")
+            else:
+                # Fandol's Bold files declare weight 400 like the Regular ones, so a
+                # plain request could get FandolSong-Bold: ask for the Regular style.
+                out.append(f'  <match target="pattern">{test}<test name="weight" compare="less">'
+                           '<const>demibold</const></test><edit name="style" mode="assign">'
+                           "<string>Regular</string></edit></match>")
             accept = "".join(f"<family>{escape(t)}</family>" for t in targets)
             out.append(f'  <alias binding="same"><family>{escape(name)}</family>'
                        f"<accept>{accept}</accept></alias>")

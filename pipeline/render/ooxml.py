@@ -68,8 +68,35 @@ _SEQ: dict[str, tuple[str, ...]] = {
     "font": ("altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig",
              "embedRegular", "embedBold", "embedItalic", "embedBoldItalic"),
 }
-#: Containers whose child order :func:`order_violations` checks.
-ORDERED = tuple(_SEQ)
+#: The start of CT_Settings (ECMA-376 §17.15.1.78), enough to place what we add.
+SETTINGS_SEQ = (
+    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+    "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+    "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts",
+    "embedSystemFonts", "saveSubsetFonts", "saveFormsData", "mirrorMargins",
+    "alignBordersAndEdges", "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter",
+    "gutterAtTop", "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle",
+    "proofState", "formsDesign", "attachedTemplate", "linkStyles",
+    "stylePaneFormatFilter", "stylePaneSortMethod", "documentType", "mailMerge",
+    "revisionView", "trackRevisions", "doNotTrackMoves", "doNotTrackFormatting",
+    "documentProtection", "autoFormatOverride", "styleLockTheme", "styleLockQFSet",
+    "defaultTabStop")
+
+
+def insert_in_order(parent: etree._Element, new: etree._Element, seq: tuple[str, ...]) -> etree._Element:
+    """Insert *new* before the first child that comes after it in *seq*.
+
+    For containers holding foreign-namespace children (settings: ``m:mathPr``,
+    ``w14:docId``), which :func:`sort_children` must not reorder.
+    """
+    rank = seq.index(_local(new))
+    for i, c in enumerate(parent):
+        name = _local(c)
+        if name in seq and seq.index(name) > rank:
+            parent.insert(i, new)
+            return new
+    parent.append(new)
+    return new
 
 
 def _local(el: etree._Element) -> str | None:
@@ -139,15 +166,6 @@ def put(parent: etree._Element, child: etree._Element) -> etree._Element:
     return child
 
 
-def child(parent: etree._Element, tag: str) -> etree._Element:
-    """*parent*'s ``w:tag`` child, created when missing."""
-    found = parent.find(qn(f"w:{tag}"))
-    if found is None:
-        found = el(tag)
-        parent.append(found)
-    return found
-
-
 def rfonts(east_asia: str, latin: str) -> etree._Element:
     """Font names per script.
 
@@ -189,10 +207,13 @@ def run_props(*, east_asia: str | None = None, latin: str | None = None,
 def para_props(*, line: int | None = None, line_rule: str = "exact", before: int = 0,
                after: int = 0, first_line: int | None = None, first_line_chars: int | None = None,
                left: int | None = None, right: int | None = None,
-               right_chars: int | None = None, jc: str | None = None,
+               right_chars: int | None = None, hanging: int | None = None,
+               hanging_chars: int | None = None,
+               jc: str | None = None,
                keep_next: bool = False, outline_level: int | None = None,
                snap_to_grid: bool | None = None, widow_control: bool | None = None,
-               overflow_punct: bool | None = None) -> etree._Element:
+               overflow_punct: bool | None = None,
+               auto_space: bool | None = None) -> etree._Element:
     """A ``w:pPr``.
 
     Indents are written twice on purpose: ``w:firstLineChars`` (hundredths of a
@@ -206,12 +227,19 @@ def para_props(*, line: int | None = None, line_rule: str = "exact", before: int
         ppr.append(el("widowControl", val=widow_control))
     if overflow_punct is not None:
         ppr.append(el("overflowPunct", val=overflow_punct))
+    if auto_space is not None:  # extra space between Chinese and Latin letters / digits
+        ppr.append(el("autoSpaceDE", val=auto_space))
+        ppr.append(el("autoSpaceDN", val=auto_space))
     if snap_to_grid is not None:
         ppr.append(el("snapToGrid", val=snap_to_grid))
     ppr.append(el("spacing", before=before, after=after, line=line,
                   lineRule=line_rule if line is not None else None))
-    if any(v is not None for v in (first_line, first_line_chars, left, right, right_chars)):
+    if hanging is not None:  # a hanging indent replaces the (inherited) first-line indent
+        first_line, first_line_chars = None, 0
+    if any(v is not None for v in (first_line, first_line_chars, left, right, right_chars,
+                                   hanging)):
         ppr.append(el("ind", left=left, right=right, rightChars=right_chars,
+                      hanging=hanging, hangingChars=hanging_chars,
                       firstLine=first_line, firstLineChars=first_line_chars))
     if jc:
         ppr.append(el("jc", val=jc))
@@ -227,11 +255,11 @@ def border(side: str, *, size_eighths: int, val: str = "single", space: int = 0,
 
 
 def box_borders(container: str, size_eighths: int, sides: Iterable[str] = (
-        "top", "left", "bottom", "right")) -> etree._Element:
+        "top", "left", "bottom", "right"), val: str = "single") -> etree._Element:
     """``w:pBdr``/``w:tblBorders``/``w:tcBorders`` with the same line on *sides*."""
     box = el(container)
     for side in sides:
-        box.append(border(side, size_eighths=size_eighths))
+        box.append(border(side, size_eighths=size_eighths, val=val))
     return box
 
 
@@ -309,7 +337,7 @@ def hyperlink(r_id: str) -> etree._Element:
 # ----------------------------------------------------------------- tables
 
 def table_cell_props(*, width: int, grid_span: int = 1, v_merge: str | None = None,
-                     v_align: str = "center") -> etree._Element:
+                     v_align: str = "top") -> etree._Element:
     """``w:tcPr``: width, horizontal span, vertical merge (``restart``/``continue``)."""
     tcpr = el("tcPr")
     tcpr.append(el("tcW", w=width, type="dxa"))
