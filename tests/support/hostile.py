@@ -1,0 +1,105 @@
+"""Hostile and broken pages, written for the tests, and the proofs that they did no harm.
+
+Every page here is a real portal-like article wrapped around one attack or one
+kind of damage, so that a conversion that *works* still has something to keep.
+"""
+from __future__ import annotations
+
+import http.server
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ARTICLE = ("<p>　　为进一步做好政府信息公开工作，现将有关事项通知如下。</p>"
+           "<p>　　一、各单位要高度重视，认真抓好落实。</p>")
+
+
+def page(body: str, *, head: str = "", charset: str = "utf-8", title: str = "关于做好信息公开工作的通知") -> str:
+    return (f'<!DOCTYPE html><html><head><meta charset="{charset}"><title>{title}</title>{head}</head>'
+            f'<body><div class="nav">首页 &gt; 政务公开</div><h1>{title}</h1>'
+            f'<div id="zoom">{ARTICLE}{body}</div>'
+            f'<div class="footer">主办单位：某某市人民政府办公室 网站标识码：1234567890</div></body></html>')
+
+
+@dataclass
+class Recorder:
+    """A loopback HTTP server that records every request made to it."""
+
+    requests: list[str] = field(default_factory=list)
+    server: http.server.ThreadingHTTPServer | None = None
+
+    @property
+    def base(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "Recorder":
+        rec = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                rec.requests.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"FETCHED-FROM-THE-NETWORK")
+
+            do_POST = do_HEAD = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.server is not None
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def reference_attacks(target: str) -> str:
+    """``target`` (a URL or path) referenced in every way a page can make a renderer read it."""
+    return f"""
+<link rel="stylesheet" href="{target}"><link rel="attachment" href="{target}">
+<style>@import url("{target}"); @font-face {{ font-family: x; src: url("{target}"); }}
+ body {{ background: url("{target}"); }}</style>
+<p style="background-image:url('{target}')">　　段落背景。</p>
+<img src="{target}" alt="图一"><img srcset="{target} 2x" alt="图二">
+<iframe src="{target}"></iframe><object data="{target}"></object><embed src="{target}">
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">
+ <image href="{target}" width="10" height="10"/><image xlink:href="{target}"/></svg>
+<a href="{target}">附件：相关材料.pdf</a>
+<video src="{target}" poster="{target}"></video><audio src="{target}"></audio>
+<script src="{target}"></script>
+"""
+
+
+def all_output_bytes(folder: Path) -> bytes:
+    """Everything a reader could get out of a document folder: raw files, every PDF
+    stream decompressed (attachments included), every part of the .docx."""
+    import pikepdf
+
+    chunks: list[bytes] = []
+    for f in sorted(folder.iterdir()):
+        if f.name == "source.html":
+            continue  # the input itself, byte for byte
+        data = f.read_bytes()
+        chunks.append(data)
+        if f.suffix == ".pdf":
+            with pikepdf.open(f) as pdf:
+                for obj in pdf.objects:
+                    if isinstance(obj, pikepdf.Stream):
+                        try:
+                            chunks.append(obj.read_bytes())
+                        except pikepdf.PdfError:
+                            chunks.append(obj.read_raw_bytes())
+                for _, att in pdf.attachments.items():
+                    chunks.append(att.get_file().read_bytes())
+        elif f.suffix == ".docx":
+            with zipfile.ZipFile(f) as z:
+                chunks += [z.read(n) for n in z.namelist()]
+    return b"\n".join(chunks)
