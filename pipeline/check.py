@@ -7,11 +7,11 @@ PDF and of the .docx holds every character of the XML body.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import canonical, fidelity
+from .convert import sha256_file
 from .errors import ConversionError
 
 
@@ -25,14 +25,6 @@ class DocCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def pdf_problems(pdf_path: Path, xml_bytes: bytes | None) -> list[str]:
@@ -89,7 +81,7 @@ def check_document(out_root: Path, entry: dict) -> DocCheck:
         path = out_root / rel
         if not path.is_file():
             result.problems.append(f"{rel}: missing")
-        elif _sha256(path) != (entry.get("sha256") or {}).get(key):
+        elif sha256_file(path) != (entry.get("sha256") or {}).get(key):
             result.problems.append(f"{rel}: checksum differs from the manifest")
     result.checked.append("checksums")
     if "xml" not in outputs or not (out_root / outputs["xml"]).is_file():
