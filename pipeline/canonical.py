@@ -91,7 +91,7 @@ class Provenance:
     sha256: str
     size: int
     encoding: str
-    encoding_method: str  # bom | declared | detected | fallback
+    encoding_method: str  # bom | declared | detected | mixed | fallback
     declared_encoding: str | None
     profile: str
     container: str | None

@@ -12,7 +12,14 @@ Order of evidence:
   3. no declaration, or it is wrong (strict decoding fails) or the result is
      mojibake: UTF-8 if the bytes are valid UTF-8, else charset-normalizer among
      the charsets portals use, then gb18030                -> method "detected"
-  4. nothing decodes cleanly: UTF-8 with replacement characters, counted in
+  4. no single charset reads the whole page: a page pasted together from parts in
+     different charsets (a UTF-8 template around a GBK article is common).  It is
+     read piece by piece between the ASCII bytes ``<``, ``>`` and newline, which no
+     GBK/GB18030 character contains: each piece as UTF-8 if it is valid UTF-8, else
+     as GB18030 if valid and not mojibake, else (a damaged piece) as GB18030 or as
+     UTF-8 with GB18030 characters between, whichever replaces fewer bytes with
+     U+FFFD (counted in ``replaced``)                        -> method "mixed"
+  5. nothing decodes cleanly: UTF-8 with replacement characters, counted in
      ``replaced`` so the caller can warn                   -> method "fallback"
 """
 from __future__ import annotations
@@ -22,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Method = Literal["bom", "declared", "detected", "fallback"]
+Method = Literal["bom", "declared", "detected", "mixed", "fallback"]
 
 #: How far into the page a declaration is looked for (the head of a bloated page can
 #: hold kilobytes of inline CSS before the meta).
@@ -144,6 +151,59 @@ def _detect(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+#: Piece boundaries for mixed pages: tag brackets and newlines, never inside a
+#: GB18030 character (its trail bytes are 0x30-0x39 and 0x40-0xFE).
+_PIECES = re.compile(rb"([<>\n])")
+
+
+def _gb18030_bytewise(exc: UnicodeError) -> tuple[str, int]:
+    """Error handler for UTF-8: read the offending bytes as one GB18030 character."""
+    if not isinstance(exc, UnicodeDecodeError):  # pragma: no cover - decode only
+        raise exc
+    data, start = exc.object, exc.start
+    for size in (2, 4):
+        ch = _strict(bytes(data[start:start + size]), "gb18030")
+        if ch is not None and len(ch) == 1:
+            return ch, start + size
+    return "\ufffd", start + 1
+
+
+codecs.register_error("govdoc-gb18030", _gb18030_bytewise)
+
+
+def _decode_mixed(data: bytes) -> str | None:
+    """The page read piece by piece (see step 4), or None when it is not a
+    UTF-8/GB18030 mixture: it needs pieces valid in each charset, and damaged pieces
+    (valid in neither) may hold at most 1% of the non-ASCII bytes, so binary
+    garbage is not passed off as text."""
+    parts: list[str] = []
+    utf8 = gb = damaged = total = 0
+    for piece in _PIECES.split(data):
+        if piece.isascii():
+            parts.append(piece.decode("ascii"))
+            continue
+        total += len(piece)
+        text = _strict(piece, "utf-8")
+        if text is not None:
+            utf8 += 1
+        else:
+            text = _strict(piece, "gb18030")
+            if text is not None and not looks_mojibake(text):
+                gb += 1
+            else:
+                # damaged: whichever reading replaces fewer bytes, GB18030 on a tie
+                damaged += len(piece)
+                gbk = piece.decode("gb18030", "replace")
+                utf = piece.decode("utf-8", "govdoc-gb18030")
+                text = utf if utf.count("\ufffd") < gbk.count("\ufffd") else gbk
+        parts.append(text)
+    if not (utf8 and gb) or damaged > total / 100:
+        return None
+    text = "".join(parts)
+    # replaced bytes are counted and warned about separately, not taken as mojibake
+    return None if looks_mojibake(text.replace("\ufffd", "")) else text
+
+
 def decode(data: bytes) -> Decoded:
     """Decode a saved page; see the module docstring for the order of evidence."""
     for bom, codec in _BOMS:
@@ -168,6 +228,9 @@ def decode(data: bytes) -> Decoded:
     if found is not None:
         text, codec = found
         return Decoded(text, codec, "detected", declared)
+    text = _decode_mixed(data)
+    if text is not None:
+        return Decoded(text, "utf-8+gb18030", "mixed", declared, text.count("\ufffd"))
     # Nothing decodes cleanly: keep every decodable character, mark the rest.
     codec = codec_for(declared) if declared else None
     codec = codec or "utf-8"

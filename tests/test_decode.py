@@ -67,3 +67,29 @@ def test_undeclared_big5_is_detected_as_big5():
     text = "國務院辦公廳關於進一步優化支付服務提升支付便利性的意見，各級政府要認真貫徹執行。"
     d = decode(f"<html><head><title>通知</title></head><body><p>{text}</p></body></html>".encode("big5"))
     assert d.method == "detected" and d.encoding.startswith("big5") and text in d.text
+
+
+def test_utf8_template_around_a_gbk_article_keeps_both_parts():
+    """A UTF-8 template with a GBK article pasted in: no single charset reads it."""
+    head = page("栏目：通知公告", "utf-8").split("</body>")[0].encode("utf-8")
+    article = f"<p>关于印发《{GBK_ONLY}工作方案》的通知</p>\n<p>第二段正文。</p>".encode("gb18030")
+    d = decode(head + article + "<div>主办单位：某某县人民政府</div></body></html>".encode("utf-8"))
+    assert d.method == "mixed" and d.encoding == "utf-8+gb18030" and d.replaced == 0
+    assert "栏目：通知公告" in d.text and f"关于印发《{GBK_ONLY}工作方案》的通知" in d.text
+    assert "第二段正文。" in d.text and "主办单位：某某县人民政府" in d.text
+
+
+def test_damaged_bytes_in_a_mixed_page_lose_only_themselves():
+    utf8_part = "<p>前半是UTF-8的栏目和导航文字。</p>\n".encode("utf-8") * 10
+    gbk_part = f"<p>{GBK_ONLY}的通知正文。</p>\n".encode("gb18030") * 10
+    d = decode(utf8_part + gbk_part + b"<p>\xff\xff</p>")
+    assert d.method == "mixed" and d.replaced == 2
+    assert "前半是UTF-8的栏目" in d.text and f"{GBK_ONLY}的通知正文。" in d.text
+
+
+def test_binary_garbage_is_not_read_as_a_mixed_page():
+    import random
+    rnd = random.Random(7)
+    for _ in range(20):
+        d = decode(bytes(rnd.randrange(256) for _ in range(20_000)))
+        assert d.method == "fallback"

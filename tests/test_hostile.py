@@ -169,6 +169,8 @@ def test_specific_damage_is_repaired_not_spread(hostile_batch):
     assert "第3行第29列数据" in body("wide_table")
     assert "声明为UTF-8但实为GBK的正文" in body("wrong_charset")
     assert "声明了未知编码的正文" in body("unknown_charset")
+    mixed = body("mixed_encodings")
+    assert "前半是UTF-8的正文" in mixed and "关于印发《堃镕喆珺工作方案》的通知" in mixed and "\ufffd" not in mixed
     assert "处理指令之后的正文" in body("processing_instructions")
     # past the nesting bound extraction stops and says so (known limit: that text is not kept)
     deep = (out / docs["deep_nesting"]["outputs"]["xml"]).read_text(encoding="utf-8")
