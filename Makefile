@@ -47,7 +47,7 @@ test-slow: $(STAMP) system-test
 # property-based tests, thorough: 2 000 generated pages extracted and 2 000 fully converted
 hypothesis: $(STAMP) system-test
 	HYPOTHESIS_PROFILE=thorough GOVDOC_RENDER_EXAMPLES=2000 \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_generated.py $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics tests/test_generated.py $(PYTEST_ARGS)
 
 test-all: $(STAMP) system-test
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
