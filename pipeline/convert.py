@@ -42,9 +42,12 @@ class Settings:
     """What a conversion depends on besides the input bytes (part of the resume key)."""
 
     formats: tuple[str, ...] = FORMATS
+    #: run pikepdf's PDF/A checker on each PDF before it is published.  It checks,
+    #: it does not change the output, so it is not part of the resume key.
+    validate_pdfa: bool = False
 
     def key(self) -> str:
-        """A short stable digest of the settings and generator version."""
+        """A short stable digest of what shapes the outputs and of the generator version."""
         text = f"{GENERATOR} {__version__} formats={','.join(self.formats)}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -159,7 +162,8 @@ def _convert(data: bytes, path: Path, out_root: Path, settings: Settings,
         if "pdf" in settings.formats:
             from .render.pdf import render_pdf
             result.warnings += render_pdf(doc, xml_bytes, staging / OUTPUT_NAMES["pdf"],
-                                          resource_dir=resource_dir)
+                                          resource_dir=resource_dir,
+                                          validate=settings.validate_pdfa)
         if "docx" in settings.formats:
             from .render.docx import render_docx
             result.warnings += render_docx(doc, staging / OUTPUT_NAMES["docx"],

@@ -165,9 +165,13 @@ def test_same_document_same_bytes(tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_lines_with_inline_markup_are_flush_and_keep_their_text(tmp_path):
-    """Run-in headings (strong), emphasis and numbers: every line but a paragraph's
-    last reaches the right edge; no character is lost or reordered."""
+def test_lines_with_inline_markup_are_flush_and_keep_their_text(tmp_path, monkeypatch):
+    """With justification on ([pdf] justify, off by default): run-in headings (strong),
+    emphasis and numbers, every line but a paragraph's last reaches the right edge; no
+    character is lost or reordered."""
+    from pipeline.render import justify
+
+    monkeypatch.setattr(justify, "enabled", lambda: True)
     p = E("p", None, indent=2)
     s = sub(p, "strong", "一、明确年度目标。")
     s.tail = "2024年全市计划完成既有住宅加装电梯300台，其中溧阳市30台、金坛区35台、“6·23”强降雨过程中"
@@ -246,3 +250,32 @@ def test_pictures_of_any_colour_mode_give_valid_pdfa(tmp_path, mode, name):
     assert pikepdf.pdfa.validate_written(out, "3b").passed
     with pikepdf.open(out) as pdf:
         assert any(str(x.get("/Subtype")) == "/Image" for x in pdf.objects if isinstance(x, pikepdf.Stream))
+
+
+def test_validate_option_runs_the_checker_and_writes_the_same_file(tmp_path):
+    """--validate-pdfa checks the bytes it writes; it does not change them."""
+    doc = _doc_with([E("p", "正文。" * 40)])
+    plain, checked = tmp_path / "plain.pdf", tmp_path / "checked.pdf"
+    assert render_pdf(doc, serialize(doc), plain) == []
+    assert render_pdf(doc, serialize(doc), checked, validate=True) == []
+    assert plain.read_bytes() == checked.read_bytes()
+
+
+def test_validate_option_refuses_a_failing_file(tmp_path, monkeypatch):
+    """A file the checker rejects is not written and the reason is one line."""
+    from pipeline.errors import RenderError
+    from pipeline.render import pdfa
+
+    real = pdfa.repaired
+
+    def without_output_intent(*args):  # damage the file the way a regression would
+        pdf = real(*args)
+        del pdf.Root["/OutputIntents"]
+        return pdf
+
+    monkeypatch.setattr(pdfa, "repaired", without_output_intent)
+    doc = _doc_with([E("p", "正文。" * 40)])
+    out = tmp_path / "bad.pdf"
+    with pytest.raises(RenderError, match="PDF/A-3b validation failed") as e:
+        render_pdf(doc, serialize(doc), out, validate=True)
+    assert "\n" not in str(e.value) and not out.exists()

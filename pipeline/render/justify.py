@@ -36,6 +36,11 @@ class Line:
     gap_px: float  # room left before the right edge of the block
 
 
+def enabled() -> bool:
+    """Whether the house style asks for it (``[pdf] justify`` in layout.toml)."""
+    return bool(house_style().raw["pdf"].get("justify", False))
+
+
 def mark(root: etree._Element) -> int:
     """Number the paragraphs that may be justified; return how many."""
     n = 0

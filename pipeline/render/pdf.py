@@ -30,8 +30,6 @@ from .xhtml import to_xhtml
 
 ATTACHMENT_NAME = "document.xml"
 PDF_VARIANT = "pdf/a-3b"
-#: Spread short Chinese lines to the right edge (costs a second layout, see justify.py).
-JUSTIFY = True
 
 #: WeasyPrint reports unreadable resources through logging; collect them per render.
 _WP_LOGGER = logging.getLogger("weasyprint")
@@ -70,12 +68,14 @@ def provenance_time(doc: etree._Element) -> datetime:
 
 
 def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
-               resource_dir: Path | None = None) -> list[str]:
+               resource_dir: Path | None = None, validate: bool = False) -> list[str]:
     """Render ``doc`` to an archival PDF at ``out``; return one-line warnings.
 
     ``xml_bytes`` (the serialised canonical XML) is embedded as the associated
     file ``document.xml``.  Pictures are read only from ``resource_dir``; a
     picture that is not there becomes a framed placeholder and a warning.
+    With ``validate``, pikepdf's PDF/A-3b checker must pass before ``out`` is
+    written (see pdfa.finish for why it is not the default).
     Raises RenderError with a one-line reason when no valid PDF/A can be made.
     """
     weasyprint, font_config, css = _weasy()
@@ -113,7 +113,8 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
                                    url_fetcher=fetcher, media_type="print")
             return html.render(font_config=font_config, **options)
 
-        marked = JUSTIFY and justify.mark(page.root)
+        # short Chinese lines spread to the right edge: a second layout ([pdf] justify)
+        marked = justify.enabled() and justify.mark(page.root)
         document = layout()
         if marked:
             try:
@@ -140,7 +141,7 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     # during the check.
     gc.disable()
     try:
-        finish(raw, out, doc, xml_bytes, when)
+        finish(raw, out, doc, xml_bytes, when, validate=validate)
     finally:
         gc.enable()
     del raw
