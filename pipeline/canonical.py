@@ -19,6 +19,8 @@ from lxml import etree
 from .errors import InvalidDocument
 
 NS = "urn:govdoc:canonical:1"
+#: the canonical namespace is the default one: <document xmlns="urn:govdoc:canonical:1">
+NSMAP = {None: NS}
 VERSION = "1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -57,7 +59,7 @@ def E(tag: str, text: str | None = None, /, **attrs: str | int | None) -> etree.
     A trailing underscore in a keyword stands for a hyphen (``row_span`` is not
     used; ``xml_lang`` is written as ``xml:lang``).
     """
-    el = etree.Element(q(tag))
+    el = etree.Element(q(tag), nsmap=NSMAP)
     for k, v in attrs.items():
         if v is None:
             continue
@@ -157,7 +159,9 @@ def validate(doc: etree._Element) -> None:
 
 
 def serialize(doc: etree._Element) -> bytes:
-    """The document as UTF-8 bytes, with an XML declaration."""
+    """The document as UTF-8 bytes, with an XML declaration; the namespace is declared
+    once, on the root, as the default namespace."""
+    etree.cleanup_namespaces(doc, top_nsmap=NSMAP)
     return etree.tostring(doc, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 

@@ -145,8 +145,11 @@ def _convert(data: bytes, path: Path, out_root: Path, settings: Settings,
     from . import canonical
     from .extract import extract
 
+    from .images import locate_images
+
     doc = extract(data, name=path.name, converted=datetime.now(timezone.utc))
     doc.set("id", result.id)
+    locate_images(doc, path.parent, path.name)  # pictures saved beside the page
     canonical.validate(doc)
     xml_bytes = canonical.serialize(doc)
     meta = canonical.meta_of(doc)
