@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.canonical import body_text, meta_of, serialize, squash
+from pipeline.canonical import body_text, meta_of, squash
 from pipeline.render.docx import docx_text
 from pipeline.render.ooxml import order_violations
-from tests.support.docx_corpus import gold_files, name_of, part, part_names, render, shared_tool
+from tests.support.docx_corpus import gold_files, name_of, part, part_names, render_corpus, shared_tool
 from tests.support.gold_xml import gold_document
 
 GOLD = gold_files()
@@ -19,16 +19,8 @@ pytestmark = pytest.mark.skipif(not GOLD, reason="../shared/corpus is not beside
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, tuple[Path, Path, list[str]]]:
     """name -> (docx, canonical xml, warnings), each corpus page rendered once."""
-    folder = tmp_path_factory.mktemp("corpus-docx")
-    out = {}
-    for gold in GOLD:
-        doc = gold_document(gold)
-        name = name_of(gold)
-        xml = folder / f"{name}.xml"
-        xml.write_bytes(serialize(doc))
-        docx, warnings = render(doc, folder, name)
-        out[name] = (docx, xml, warnings)
-    return out
+    return {name: (r.docx, r.xml, r.warnings)
+            for name, r in render_corpus(tmp_path_factory.mktemp("corpus-docx")).items()}
 
 
 @pytest.mark.parametrize("gold", GOLD, ids=name_of)

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.canonical import serialize
 from pipeline.fidelity import compare, pdf_fidelity, pdf_text
 from pipeline.render.libreoffice import docx_to_pdf, soffice
-from tests.support.docx_corpus import gold_files, is_cjk, name_of, pdf_lines, render, shared_tool
-from tests.support.gold_xml import gold_document
+from tests.support.docx_corpus import gold_files, is_cjk, name_of, pdf_lines, render, render_corpus, shared_tool
 
 GOLD = gold_files()
 pytestmark = [
@@ -37,15 +35,8 @@ FIGURES = {"a06_gd_ul_images"}  # a picture frame is kept with its caption: page
 def rendered(tmp_path_factory) -> dict[str, tuple[Path, Path, object]]:
     """name -> (LibreOffice PDF, canonical XML, canonical doc), converted once."""
     folder = tmp_path_factory.mktemp("lo")
-    out = {}
-    for gold in GOLD:
-        doc = gold_document(gold)
-        name = name_of(gold)
-        xml = folder / f"{name}.xml"
-        xml.write_bytes(serialize(doc))
-        docx, _ = render(doc, folder, name)
-        out[name] = (docx_to_pdf(docx, folder / "pdf"), xml, doc)
-    return out
+    return {name: (docx_to_pdf(r.docx, folder / "pdf"), r.xml, r.doc)
+            for name, r in render_corpus(folder).items()}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ examples of extraction, and full conversions with both editions).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st

@@ -20,7 +20,7 @@ import pytest
 
 from pipeline import canonical
 from tests.conftest import govdoc
-from tests.support.hostile import ARTICLE, Recorder, all_output_bytes, page, reference_attacks
+from tests.support.hostile import Recorder, all_output_bytes, page, reference_attacks
 
 TIMEOUT = 60
 EXT_B_TO_G = "\U00020000\U0002A700\U0002B740\U0002B820\U0002CEB0\U00030000"

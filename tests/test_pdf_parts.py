@@ -3,7 +3,6 @@ pictures, signature, determinism, rare name characters."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -279,3 +278,14 @@ def test_validate_option_refuses_a_failing_file(tmp_path, monkeypatch):
     with pytest.raises(RenderError, match="PDF/A-3b validation failed") as e:
         render_pdf(doc, serialize(doc), out, validate=True)
     assert "\n" not in str(e.value) and not out.exists()
+
+
+def test_a_hyphen_ending_a_line_counts_as_text(tmp_path):
+    """PDFium reports a line-final hyphen as U+FFFE (found by hypothesis: "0000A-")."""
+    from pipeline.fidelity import pdf_fidelity, pdf_text
+
+    doc = _doc_with([E("p", "一" * 40 + "。"), E("p", "0000A-"), E("p", "000000")])
+    out = tmp_path / "hyphen.pdf"
+    render_pdf(doc, serialize(doc), out)
+    assert "0000A-" in pdf_text(out)
+    assert pdf_fidelity(doc, out).ok

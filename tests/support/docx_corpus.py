@@ -6,6 +6,7 @@ import collections
 import importlib.util
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -43,6 +44,32 @@ def shared_tool(name: str):
 def render(doc, folder: Path, name: str, **kw) -> tuple[Path, list[str]]:
     out = folder / f"{name}.docx"
     return out, render_docx(doc, out, **kw)
+
+
+@dataclass
+class RenderedGold:
+    """One corpus page's gold document, its canonical XML file and Word edition."""
+
+    doc: etree._Element
+    xml: Path
+    docx: Path
+    warnings: list[str]
+
+
+def render_corpus(folder: Path) -> dict[str, RenderedGold]:
+    """Every corpus page's gold document rendered once into ``folder``, by name."""
+    from pipeline.canonical import serialize
+    from tests.support.gold_xml import gold_document
+
+    out = {}
+    for gold in gold_files():
+        doc = gold_document(gold)
+        name = name_of(gold)
+        xml = folder / f"{name}.xml"
+        xml.write_bytes(serialize(doc))
+        docx, warnings = render(doc, folder, name)
+        out[name] = RenderedGold(doc, xml, docx, warnings)
+    return out
 
 
 def part(docx: Path, name: str) -> etree._Element:
