@@ -18,7 +18,7 @@ from pipeline.batch import plan_batch
 from pipeline.canonical import NS
 from pipeline.convert import DocResult, sha256_file
 from pipeline.ledger import LEDGER_NAME, Ledger
-from tests.conftest import SAMPLES, govdoc
+from tests.conftest import SAMPLES, checkout_env, govdoc
 
 
 def _manifest(out: Path) -> dict:
@@ -282,7 +282,7 @@ def test_kill_9_halfway_then_rerun_completes(tmp_path):
     exe = Path(sys.executable).with_name("govdoc")
     proc = subprocess.Popen([str(exe), "convert", str(src), "-o", str(out), "--jobs", "2", "-q"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env=checkout_env())
     ledger = out / LEDGER_NAME
     deadline = time.monotonic() + 300
     done = 0
