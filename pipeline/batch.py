@@ -1,9 +1,10 @@
 """A folder of pages in, an output folder with a manifest out.
 
-The batch reads nothing of a page but its bytes (to decide whether it changed),
-hands the conversions to a pool of workers, records each outcome in the ledger
-as it arrives, and writes the manifest at the end.  One bad page never stops the
-rest; a killed batch, run again, picks up where it stopped.
+The batch reads nothing of a page but its bytes (to decide whether it changed,
+and to convert pages with the same bytes once), hands the conversions to a pool
+of workers, records each outcome in the ledger as it arrives, and writes the
+manifest at the end.  One bad page never stops the rest; a killed batch, run
+again, picks up where it stopped.
 """
 from __future__ import annotations
 
