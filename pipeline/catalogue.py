@@ -4,7 +4,9 @@ An archive reconciles a transfer against its catalogue before it looks at a
 single file, so the catalogue must list *every* input (a page that failed is
 still a page the archive was promised) with the columns DA/T 22-2015 asks for
 that a web capture can fill: 题名, 文号, 责任者, 日期, plus the record id, the
-source page and its SHA-256, and what became of it.
+source page and its SHA-256, and what became of it.  A page scraped twice under
+two names is one record with two rows; the second names the first under 重份
+(duplicate), so a reconciliation counts pages and records without guessing.
 
 Rows are built from the manifest / ledger (``DocResult.meta``), never by
 re-reading each XML: building the catalogue of 10 000 records must not cost a
@@ -39,6 +41,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("published-date", "发布日期"),
     ("source-input", "来源文件"),
     ("input-sha256", "来源文件SHA-256"),
+    ("duplicate-of", "重份"),
     ("status", "状态"),
     ("error", "失败原因"),
     ("outputs", "文件"),
@@ -67,6 +70,8 @@ def catalogue_rows(docs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         row.update({
             "source-input": d.get("input") or "",
             "input-sha256": d.get("input_sha256") or "",
+            # the same page scraped under another name: the record is that page's
+            "duplicate-of": d.get("duplicate_of") or "",
             "status": d.get("status") or "failed",
             "error": d.get("error") or "",
             # a failed page has no files, whatever a stale entry might say

@@ -96,8 +96,10 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
       document.pdf   the archival edition (PDF/A-3b, GB/T 9704 layout, XML attached)
       document.docx  the Word edition (same layout, real styles)
     <id> is the first 16 hex digits of the SHA-256 of the page's bytes: the same
-    page always gets the same id.  OUT/manifest.json lists every page with its
-    status, its error if any, its output files and their SHA-256 checksums.
+    page always gets the same id, and is converted once whatever its names (the
+    others' entries copy its record and name it in "duplicate_of").
+    OUT/manifest.json lists every page with its status, its error if any, its
+    output files and their SHA-256 checksums.
     OUT/index.html shows the batch at a glance (failures first, a picture of
     each PDF's first page) and OUT/catalogue.csv lists every page for Excel.
 

@@ -67,6 +67,10 @@ class DocResult:
     #: the catalogue fields of the record (索引号, 发文字号, issuer, dates, …)
     meta: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Set when the input's bytes equal those of another input, the one converted:
+    #: that input (as shown).  The rest of the result is a copy of its result, so
+    #: both name the same folder and the same checksums.
+    duplicate_of: str | None = None
     seconds: float = 0.0
     #: peak resident memory of the process that converted it, in MB
     peak_rss_mb: float = 0.0
@@ -197,8 +201,9 @@ def publish(staging: Path, final: Path) -> None:
     for f in staging.iterdir():  # the data is on disk before the folder is visible
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
-    # Two workers may publish the same id at once (identical pages under two names):
-    # whoever renames last wins, and both folders are complete.
+    # run_batch converts each input digest once, so two publishes of one id should
+    # not meet; should they (a task re-run elsewhere), whoever renames last wins,
+    # and both folders are complete.
     for _ in range(10):
         try:
             os.replace(staging, final)

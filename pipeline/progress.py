@@ -54,8 +54,9 @@ class Progress:
 
     def final_summary(self, report, out: Path) -> None:
         ok = len(report.results) - len(report.failed)
+        dups = f"{report.duplicates} identical to another page, " if report.duplicates else ""
         line = (f"{len(report.results)} pages: {ok} ok, {len(report.failed)} failed "
-                f"({report.converted} converted, {report.skipped} unchanged and skipped) "
+                f"({report.converted} converted, {dups}{report.skipped} unchanged and skipped) "
                 f"in {report.elapsed:.1f} s -> {out}/manifest.json")
         self.console.print(line)
         if report.failed:

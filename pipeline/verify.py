@@ -71,10 +71,11 @@ def recorded_checksums(docs: list[dict]) -> dict[str, set[str]]:
     """Output path -> the sha256 values the manifest records for it (pure).
 
     A page scraped twice under two names is one record, one folder, but two
-    manifest entries; each entry records the checksums of its own conversion,
-    and the XML names its input and conversion time, so the entries can differ.
-    The folder holds one of those conversions: a file matching any checksum
-    recorded for its path is intact.
+    manifest entries.  ``govdoc convert`` converts it once and gives both entries
+    the same checksums; manifests written before it did record each entry's own
+    conversion (the XML names its input and conversion time, so they differ), and
+    the folder holds one of them.  So a file matching any checksum recorded for
+    its path is intact.
     """
     out: dict[str, set[str]] = {}
     for d in docs:

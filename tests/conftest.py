@@ -1,6 +1,7 @@
 """Shared fixtures: where the corpus is, and converting pages once per session."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +22,21 @@ def corpus_pages() -> list[Path]:
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the project")
 
 
+def checkout_env() -> dict[str, str]:
+    """The environment for a govdoc subprocess that runs this checkout's code.
+
+    One venv may serve several checkouts (git worktrees), and its editable install
+    points at whichever was installed last; PYTHONPATH puts this one first.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def govdoc(*args: str, check: bool = False, **kw) -> subprocess.CompletedProcess:
-    """Run the installed command line, as a user would."""
+    """Run the installed command line, as a user would (on this checkout's code)."""
     exe = Path(sys.executable).with_name("govdoc")
+    kw.setdefault("env", checkout_env())
     return subprocess.run([str(exe), *args], capture_output=True, text=True, check=check, **kw)
 
 

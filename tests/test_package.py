@@ -190,6 +190,11 @@ def test_a_page_scraped_twice_is_one_record_and_two_rows(tmp_path):
     assert len([p for p in (bag / "data").iterdir() if p.is_dir()]) == 1
     rows = json.loads((bag / "data" / "catalogue.json").read_text(encoding="utf-8"))["rows"]
     assert len(rows) == 2 and rows[0]["id"] == rows[1]["id"]
+    assert rows[0]["duplicate-of"] == "" and rows[1]["duplicate-of"] == rows[0]["source-input"]
+    table = list(csv.reader(io.StringIO(
+        (bag / "data" / "catalogue.csv").read_bytes().decode("utf-8-sig"))))
+    col = table[0].index("重份 duplicate-of")
+    assert [t[col] for t in table[1:]] == ["", rows[0]["source-input"]]
     assert bagit.Bag(str(bag)).validate(fast=False)
 
 
