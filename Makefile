@@ -8,7 +8,7 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 OUT      ?= out
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto   # pytest-xdist: one worker per core
 BENCH_ARGS ?=
 
 .PHONY: all setup system system-test demo test test-slow test-all hypothesis bench clean
@@ -47,7 +47,7 @@ test-slow: $(STAMP) system-test
 # property-based tests, thorough: 2 000 generated pages extracted and 2 000 fully converted
 hypothesis: $(STAMP) system-test
 	HYPOTHESIS_PROFILE=thorough GOVDOC_RENDER_EXAMPLES=2000 \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics tests/test_generated.py $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -q -p no:cacheprovider --hypothesis-show-statistics tests/test_generated.py
 
 test-all: $(STAMP) system-test
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
