@@ -1,6 +1,6 @@
 """Benchmarks against the tools users would otherwise pick, all in one run.
 
-    python bench/run.py [--batch 40] [--scale 100,1000] [--skip STAGE,...]
+    python bench/run.py [--batch 100] [--scale 100,1000] [--skip STAGE,...]
 
 Writes bench/results.md (also printed) and bench/results.json.  Ratios are
 theirs / ours from the same run on the same inputs, so above 1 means we are faster.
@@ -93,7 +93,7 @@ def convert(inputs: Path, out: Path, *args: str) -> tuple[float, dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--batch", type=int, default=40, help="pages in the --jobs 1/2 batch")
+    ap.add_argument("--batch", type=int, default=100, help="pages in the --jobs 1/2 batch")
     ap.add_argument("--scale", default="100,1000", help="batch sizes for the memory check")
     ap.add_argument("--skip", default="", help="stages to skip, comma-separated")
     a = ap.parse_args()
