@@ -154,6 +154,9 @@ def _convert(data: bytes, path: Path, out_root: Path, settings: Settings,
     doc = extract(data, name=path.name, converted=datetime.now(timezone.utc))
     doc.set("id", result.id)
     locate_images(doc, path.parent, path.name)  # pictures saved beside the page
+    # what extraction noticed (recorded in the XML's provenance) is reported with the rest
+    result.warnings += [w.text for w in doc.iterfind(f"{canonical.q('provenance')}/{canonical.q('warning')}")
+                        if w.text]
     canonical.validate(doc)
     xml_bytes = canonical.serialize(doc)
     meta = canonical.meta_of(doc)

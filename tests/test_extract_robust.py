@@ -328,3 +328,41 @@ def test_caption_line_under_an_image_becomes_its_caption():
                           f"<p>{LONG}</p>"), name="c.html")
     fig = doc.find(f".//{Q}figure")
     assert fig.find(Q + "caption").text == "图为施工现场。（区水务局供图）"
+
+
+def test_flatten_deep_keeps_text_and_order_and_separates_blocks():
+    from pipeline.extract.html import flatten_deep
+
+    text = "<div>" * 5 + "<p>甲</p><span>乙</span><br>丙" + "</div>" * 5 + "<p>丁</p>"
+    flat = flatten_deep(text, limit=3)
+    assert flat.startswith("<div><div><div>") and flat.count("<div>") == 3 and flat.count("</div>") == 3
+    assert [c for c in flat if c in "甲乙丙丁"] == list("甲乙丙丁")
+    assert "\n甲\n乙" in flat and "\n丙" in flat  # block tags become line breaks, inline go
+    assert flatten_deep(text, limit=10) == text
+
+
+def test_a_page_nested_past_the_parser_limit_keeps_its_text():
+    from pipeline.extract.html import parse
+
+    n = 5000
+    html = ("<html><body><div id='zoom'>" + "<div><font>" * n + "<p>　　最深处的正文。</p>"
+            + "</font></div>" * n + "<p>　　之后的段落。</p></div></body></html>")
+    parsed = parse(html)
+    text = "".join(parsed.root.itertext())
+    assert "最深处的正文。" in text and text.index("最深处") < text.index("之后的段落")
+    assert len(parsed.warnings) == 1 and "text kept" in parsed.warnings[0]
+
+
+def test_random_bytes_are_refused_as_binary_not_read_as_an_article():
+    import random
+
+    import pytest
+
+    from pipeline.errors import InputError
+    from pipeline.extract import extract
+
+    rnd = random.Random(3)
+    for _ in range(5):
+        data = bytes(rnd.randrange(256) for _ in range(100_000))
+        with pytest.raises(InputError, match="binary data"):
+            extract(data, name="garbage.html")

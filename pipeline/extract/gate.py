@@ -34,8 +34,18 @@ def check_bytes(data: bytes) -> None:
         raise InputError("not an HTML page: the file is binary data")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+
+
 def check_text(text: str) -> None:
-    """Raise InputError for decoded text with no HTML markup (JSON, plain text)."""
+    """Raise InputError for decoded text with no HTML markup (JSON, plain text), or
+    that is binary data under a text name (a share of control characters and
+    undecodable bytes no page has)."""
+    sample = text[:200_000]
+    odd = len(_CONTROL.findall(sample))
+    if sample and odd > max(20, len(sample) // 50):
+        raise InputError(f"not an HTML page: {100 * odd / len(sample):.0f}% of the text is control "
+                         "characters or undecodable bytes (binary data?)")
     head = text.lstrip("\ufeff \t\r\n")[:4096]
     if head[:1] in "{[" and not _TAG.search(head):
         raise InputError("not an HTML page: the file looks like JSON data")

@@ -1,8 +1,11 @@
 """Parsing decoded page text into a tree, and removing what a reader never sees.
 
 Bounded work: libxml2's HTML parser runs without ``huge_tree``, so it stops nesting at
-256 levels (reported as a warning) instead of recursing 100 000 levels deep; all our
-walks over the tree are iterative.
+256 levels instead of recursing 100 000 levels deep, and drops what lies deeper.  A
+page that hits the limit is parsed a second time with the tags below ``FLATTEN_DEPTH``
+levels taken out (``flatten_deep``): its text is kept, in order, as if the innermost
+wrappers were not there, and a warning says so.  All our walks over the tree are
+iterative.
 """
 from __future__ import annotations
 
@@ -23,6 +26,38 @@ DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "emb
 
 _STYLED = etree.XPath("//*[@style or @hidden]")
 
+#: Tags deeper than this are taken out when a page nests past libxml2's 256 levels.
+FLATTEN_DEPTH = 200
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)\b[^>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+#: Block-level tags whose removal would glue two paragraphs' text together.
+_BREAKING = frozenset("p div br li tr td th h1 h2 h3 h4 h5 h6 table section article".split())
+
+
+def flatten_deep(text: str, limit: int = FLATTEN_DEPTH) -> str:
+    """``text`` with the element tags nested deeper than ``limit`` removed (a newline
+    in place of a block tag), the text between them kept.  A linear scan of the tags,
+    with no recursion, whatever the depth."""
+    out: list[str] = []
+    depth, last = 0, 0
+    for m in _TAG.finditer(text):
+        closing, name, selfclosing = m.group(1), m.group(2).lower(), m.group(3)
+        keep = True
+        if closing:
+            keep = depth <= limit
+            depth = max(depth - 1, 0)
+        elif name not in _VOID and not selfclosing:
+            depth += 1
+            keep = depth <= limit
+        elif depth >= limit:
+            keep = False
+        if not keep:
+            out.append(text[last:m.start()])
+            out.append("\n" if name in _BREAKING else "")
+            last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
 
 class Parsed:
     """A parsed page: the tree plus what parsing noticed."""
@@ -41,17 +76,25 @@ def parse(text: str) -> Parsed:
     safe = _XML_DECL.sub("", safe, count=1)
     # A plain etree HTML parser: lxml.html's element-class lookup costs a Python call
     # per element proxy, and we need none of its methods.
+    root, too_deep = _parse(safe)
+    if too_deep:
+        root, too_deep = _parse(flatten_deep(safe))
+        warnings.append(f"the page nests elements deeper than 256 levels; the tags below "
+                        f"{FLATTEN_DEPTH} levels were taken out and their text kept"
+                        + ("" if not too_deep else ", but some content below that depth was not read"))
+    return Parsed(root, warnings)
+
+
+def _parse(text: str) -> tuple[etree._Element, bool]:
+    """The tree of ``text``, and whether libxml2 hit its nesting limit."""
     parser = etree.HTMLParser(huge_tree=False, remove_comments=False, remove_pis=True,
                               no_network=True, recover=True, default_doctype=False)
-    root = etree.fromstring(safe or "<html></html>", parser)
+    root = etree.fromstring(text or "<html></html>", parser)
     if root is None:
         root = etree.fromstring("<html><body></body></html>", parser)
-    for err in parser.error_log:
-        if "depth" in err.message.lower() or err.type_name == "ERR_RESOURCE_LIMIT":
-            warnings.append("the page nests elements deeper than 256 levels; "
-                            "content below that depth was not read")
-            break
-    return Parsed(root, warnings)
+    too_deep = any("depth" in err.message.lower() or err.type_name == "ERR_RESOURCE_LIMIT"
+                   for err in parser.error_log)
+    return root, too_deep
 
 
 def is_hidden(el: etree._Element) -> bool:
