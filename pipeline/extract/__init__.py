@@ -78,7 +78,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     if container is None:
         if any("deeper than 256" in w for w in warnings):
             raise NotAnArticle("no article text found: the page nests elements deeper than 256 levels "
-                               "and nothing readable remains above that depth")
+                               "and, flattened, shows no article")
         raise NotAnArticle("no article text found: the page holds only navigation and page chrome")
     mirror = mirror_copy(text_of(container), dec.encoding)
     if mirror:
