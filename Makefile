@@ -35,7 +35,11 @@ setup: $(STAMP) system
 # --- the main job -------------------------------------------------------------
 demo: $(STAMP) system
 	$(BIN)/govdoc convert samples -o $(OUT)
-	@echo "demo: outputs in $(OUT)/, summary in $(OUT)/manifest.json"
+	$(BIN)/govdoc check $(OUT)
+	rm -rf $(OUT)-bag
+	$(BIN)/govdoc package $(OUT) -o $(OUT)-bag
+	$(BIN)/govdoc verify $(OUT)-bag
+	@echo "demo: records in $(OUT)/ (open $(OUT)/index.html), archive package in $(OUT)-bag/"
 
 # --- tests --------------------------------------------------------------------
 test: $(STAMP) system-test
@@ -59,4 +63,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(OUT) $(OUT)-bag .pytest_cache .hypothesis build *.egg-info
