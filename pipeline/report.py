@@ -128,7 +128,10 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
     return (f'<tr class="{"ok" if ok else "failed"}" id="r{r["no"]}">'
             f'<td class="thumb">{img}</td>'
             f'<td>{title}<br><span class="id">{_e(r["id"])}</span><br>'
-            f'<span class="path">{_e(r["source-input"])}</span></td>'
+            f'<span class="path">{_e(r["source-input"])}</span>'
+            + (f'<br><span class="path">重份 same bytes as {_e(r["duplicate-of"])}</span>'
+               if r.get("duplicate-of") else "")
+            + '</td>'
             f'<td class="num">{_e(r["index-number"])}</td>'
             f'<td class="num">{_e(r["doc-number"])}</td>'
             f'<td class="org">{orgs}</td><td class="date">{dates}</td>'

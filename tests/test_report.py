@@ -163,3 +163,12 @@ def test_convert_with_pdf_embeds_a_thumbnail(tmp_path):
     assert tree.xpath("//img[starts-with(@src, 'data:image/png;base64,')]")
     thumb = render_thumbnail(out / doc["outputs"]["pdf"])
     assert len(thumb) < 30_000
+
+
+def test_a_duplicate_names_the_page_it_copies():
+    docs = _docs()
+    docs.append(dict(docs[0], input="in/copy <1>.html", duplicate_of="in/ok.html"))
+    tree = lhtml.fromstring(report_html(catalogue_rows(docs), {}, generator=GEN, generated=NOW))
+    rows = [r.text_content() for r in tree.xpath("//tbody/tr")]
+    assert sum("same bytes as in/ok.html" in r for r in rows) == 1
+    assert any("in/copy <1>.html" in r and "same bytes as" in r for r in rows)
