@@ -51,10 +51,17 @@ def xmls_of(folder: Path) -> list[Path]:
 # ------------------------------------------------------------------ extraction
 
 def extract_ours(folder: Path, work: Path) -> dict:
+    from pipeline.errors import ConversionError
     from pipeline.extract import extract
 
+    def one(nd):
+        try:
+            extract(nd[1], name=nd[0])
+        except ConversionError:  # a page refused with its reason (tests/pages has an anti-bot page)
+            pass
+
     data = [(p.name, p.read_bytes()) for p in pages_of(folder)]
-    times = _timed(lambda nd: extract(nd[1], name=nd[0]), data)
+    times = _timed(one, data)
     return {"times_ms": times, "peak_rss_mb": _rss_mb()}
 
 
@@ -84,13 +91,22 @@ def docx_ours(folder: Path, work: Path) -> dict:
 
 
 def docx_pandoc(folder: Path, work: Path) -> dict:
-    """One pandoc process per page, as pandoc is used; pages fed as UTF-8 (pandoc needs it)."""
+    """One pandoc process per page, as pandoc is used; pages fed as UTF-8 (pandoc needs it).
+
+    ``<img>``, ``<iframe>``, ``<object>`` and ``<embed>`` are taken out of pandoc's copy:
+    pandoc stops with an error on a picture it cannot open (the scraped pages' pictures
+    are not saved beside them) and would fetch remote resources from the network
+    (pandoc 2.17 has no --sandbox); our renderer draws placeholders."""
+    import re
+
     from pipeline.decode import decode
 
+    img = re.compile(r"<(?:img|embed)\b[^>]*>|<(iframe|object)\b.*?</\1\s*>|<(?:iframe|object)\b[^>]*>",
+                     re.I | re.S)
     times = []
     for p in pages_of(folder):
         src = work / f"{p.stem}.utf8.html"
-        src.write_text(decode(p.read_bytes()).text, encoding="utf-8")
+        src.write_text(img.sub("", decode(p.read_bytes()).text), encoding="utf-8")
         t = time.perf_counter()
         subprocess.run(["pandoc", "-f", "html", "-t", "docx", "-o", str(work / f"{p.stem}.docx"),
                         str(src)], check=True, capture_output=True)
@@ -115,12 +131,14 @@ def pdf_ours(folder: Path, work: Path) -> dict:
     return {"times_ms": _timed(one, docs, repeat=3), "peak_rss_mb": _rss_mb()}
 
 
-def pdf_weasyprint(folder: Path, work: Path) -> dict:
+def _bare_weasyprint(folder: Path, work: Path, same_options: bool) -> dict:
     """Bare WeasyPrint on the very XHTML and CSS our renderer produces: our overhead isolated.
 
     The stylesheet and font configuration are built once, as our renderer builds them
-    once per worker; each document is then one ``HTML(...).write_pdf`` with WeasyPrint's
-    default options (no PDF/A, no tags, no attachment, no checks)."""
+    once per worker; each document is then one ``HTML(...).write_pdf``.  With
+    ``same_options`` WeasyPrint is asked for what we ask of it (PDF/A-3b, tagged, the
+    XML attached), so the difference is our code alone: XSLT, glyph check, PDF/A
+    repairs and XMP (pikepdf).  Without, WeasyPrint's defaults (a plain PDF)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -130,16 +148,30 @@ def pdf_weasyprint(folder: Path, work: Path) -> dict:
 
     font_config = FontConfiguration()
     css = weasyprint.CSS(string=stylesheet_text(), font_config=font_config)
-    docs = [(x.parent.name, to_xhtml(canonical.parse(x.read_bytes()), None).tostring().decode())
-            for x in xmls_of(folder)]
+    docs = []
+    for x in xmls_of(folder):
+        data = x.read_bytes()
+        docs.append((x.parent.name, to_xhtml(canonical.parse(data), None).tostring().decode(), data))
 
     def one(item):
-        name, xhtml = item
+        name, xhtml, data = item
+        options = {}
+        if same_options:
+            options = dict(pdf_variant="pdf/a-3b", pdf_tags=True, attachments=[
+                weasyprint.Attachment(string=data, name="document.xml", relationship="Data")])
         weasyprint.HTML(string=xhtml).write_pdf(work / f"{name}.bare.pdf", stylesheets=[css],
-                                                font_config=font_config)
+                                                font_config=font_config, **options)
 
     return {"times_ms": _timed(one, docs, repeat=3), "peak_rss_mb": _rss_mb(),
             "version": weasyprint.__version__}
+
+
+def pdf_weasyprint(folder: Path, work: Path) -> dict:
+    return _bare_weasyprint(folder, work, same_options=True)
+
+
+def pdf_weasyprint_defaults(folder: Path, work: Path) -> dict:
+    return _bare_weasyprint(folder, work, same_options=False)
 
 
 def pdf_libreoffice(folder: Path, work: Path) -> dict:
@@ -166,7 +198,8 @@ def pdf_libreoffice(folder: Path, work: Path) -> dict:
 
 
 STAGES = {f.__name__: f for f in (extract_ours, extract_trafilatura, docx_ours, docx_pandoc,
-                                  pdf_ours, pdf_weasyprint, pdf_libreoffice)}
+                                  pdf_ours, pdf_weasyprint, pdf_weasyprint_defaults,
+                                  pdf_libreoffice)}
 
 if __name__ == "__main__":
     stage, folder = sys.argv[1], Path(sys.argv[2])

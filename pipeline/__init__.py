@@ -7,11 +7,8 @@ The package is a pipeline of pure stages that meet at the canonical XML:
 ``extract`` (HTML -> canonical XML) never sees a renderer, and the renderers
 (``render.pdf``, ``render.docx``) never see the source page.
 """
-from importlib.metadata import PackageNotFoundError, version as _version
-
-try:
-    __version__ = _version("govdoc")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+#: The one place the version is written (pyproject.toml reads it from here); a
+#: constant, so starting the command does not scan the installed distributions.
+__version__ = "0.1.0"
 
 GENERATOR = "govdoc"

@@ -264,7 +264,10 @@ def run_batch(pages: list[InputPage], out_root: Path, settings: Settings = Setti
 
             run = executor or run_pool
             tasks = [(pages[i].path, pages[i].shown, out_root, settings) for i in plan.convert]
-            for outcome in run(convert_file, tasks, jobs=jobs, timeout=timeout, memory_mb=memory_mb):
+            # nothing to convert (a re-run): no worker processes are started at all
+            outcomes = run(convert_file, tasks, jobs=jobs, timeout=timeout,
+                           memory_mb=memory_mb) if tasks else ()
+            for outcome in outcomes:
                 i = plan.convert[outcome.index]
                 if outcome.error is not None:
                     result = DocResult(input=shown[i], id=None, status="failed",

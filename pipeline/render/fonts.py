@@ -70,11 +70,7 @@ def drawable(ch: str) -> bool:
 
 def undrawable(text: str) -> list[str]:
     """Characters of ``text`` no installed font can draw, each once, in order of appearance."""
-    seen: dict[str, None] = {}
-    for ch in text:
-        if ch not in seen and _needs_glyph(ch) and not drawable(ch):
-            seen[ch] = None
-    return list(seen)
+    return [ch for ch in dict.fromkeys(text) if _needs_glyph(ch) and not drawable(ch)]
 
 
 #: Family of the generated font that draws characters no installed font has.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Iterable, Mapping
-from xml.sax.saxutils import escape
 
 from docx.oxml import OxmlElement
 from docx.oxml.ns import nsmap, qn
@@ -82,6 +81,12 @@ SETTINGS_SEQ = (
     "documentProtection", "autoFormatOverride", "styleLockTheme", "styleLockQFSet",
     "defaultTabStop")
 
+
+
+def _escape(text: str) -> str:
+    """Text for an XML attribute or element (xml.sax.saxutils would import urllib,
+    http and ssl: 17 ms of every worker's start-up)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 def insert_in_order(parent: etree._Element, new: etree._Element, seq: tuple[str, ...]) -> etree._Element:
     """Insert *new* before the first child that comes after it in *seq*.
@@ -369,8 +374,8 @@ def custom_properties_xml(props: Mapping[str, str | datetime]) -> bytes:
         if isinstance(value, datetime):
             v = f"<vt:filetime>{value.strftime('%Y-%m-%dT%H:%M:%SZ')}</vt:filetime>"
         else:
-            v = f"<vt:lpwstr>{escape(str(value))}</vt:lpwstr>"
-        out.append(f'<property fmtid="{_FMTID}" pid="{pid}" name="{escape(name, {chr(34): "&quot;"})}">'
+            v = f"<vt:lpwstr>{_escape(str(value))}</vt:lpwstr>"
+        out.append(f'<property fmtid="{_FMTID}" pid="{pid}" name="{_escape(name)}">'
                    f"{v}</property>")
     out.append("</Properties>")
     return "".join(out).encode("utf-8")

@@ -21,9 +21,12 @@ from ..errors import RenderError
 FLAVOUR = "3b"
 
 
-def _drop_empty_resources(pdf: pikepdf.Pdf) -> int:
-    """Remove empty /Pattern and /Shading resource dictionaries (WeasyPrint writes
-    them on every page; validators reject a resource dictionary with no entries)."""
+def _repair_resources(pdf: pikepdf.Pdf) -> int:
+    """Two repairs in one walk over every resource dictionary (pages, form XObjects,
+    patterns): remove the empty /Pattern and /Shading dictionaries WeasyPrint writes
+    on every page (validators reject a resource dictionary with no entries), and drop
+    /Interpolate from pictures (WeasyPrint marks them true; PDF/A 6.2.8 requires
+    false).  Walking the resources, not every object of the file, keeps it cheap."""
     dropped = 0
     seen: set[tuple[int, int]] = set()
 
@@ -35,27 +38,28 @@ def _drop_empty_resources(pdf: pikepdf.Pdf) -> int:
             if key in res and isinstance(res[key], pikepdf.Dictionary) and len(res[key].keys()) == 0:
                 del res[key]
                 dropped += 1
-        xobjects = res.get("/XObject")
-        if isinstance(xobjects, pikepdf.Dictionary):
-            for _, xo in xobjects.items():
-                og = xo.objgen if xo.is_indirect else None
+        for key in ("/XObject", "/Pattern"):
+            children = res.get(key)
+            if not isinstance(children, pikepdf.Dictionary):
+                continue
+            for _, child in children.items():
+                og = child.objgen if child.is_indirect else None
                 if og and og in seen:
                     continue
                 if og:
                     seen.add(og)
-                clean(xo.get("/Resources"))
+                if not isinstance(child, (pikepdf.Stream, pikepdf.Dictionary)):
+                    continue
+                if child.get("/Subtype") == "/Image":
+                    for image in (child, child.get("/SMask"), child.get("/Mask")):
+                        if isinstance(image, pikepdf.Stream) and "/Interpolate" in image:
+                            del image["/Interpolate"]  # the picture and its soft mask
+                    continue
+                clean(child.get("/Resources"))
 
     for page in pdf.pages:
         clean(page.obj.get("/Resources"))
     return dropped
-
-
-def _no_interpolation(pdf: pikepdf.Pdf) -> None:
-    """WeasyPrint marks pictures /Interpolate true; PDF/A (6.2.8) requires false."""
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" \
-                and "/Interpolate" in obj:
-            del obj["/Interpolate"]
 
 
 def _dedupe_af(pdf: pikepdf.Pdf) -> None:
@@ -108,8 +112,7 @@ def _xmp(pdf: pikepdf.Pdf, doc: etree._Element, when: datetime) -> None:
 def repaired(raw: bytes, doc: etree._Element, when: datetime) -> pikepdf.Pdf:
     """WeasyPrint's output, repaired and described (not yet written)."""
     pdf = pikepdf.open(io.BytesIO(raw))
-    _drop_empty_resources(pdf)
-    _no_interpolation(pdf)
+    _repair_resources(pdf)
     _dedupe_af(pdf)
     _xmp(pdf, doc, when)
     pdf.Root.Lang = pikepdf.String("zh-CN")
