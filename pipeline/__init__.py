@@ -9,6 +9,6 @@ The package is a pipeline of pure stages that meet at the canonical XML:
 """
 #: The one place the version is written (pyproject.toml reads it from here); a
 #: constant, so starting the command does not scan the installed distributions.
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 GENERATOR = "govdoc"
