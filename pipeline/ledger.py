@@ -69,11 +69,6 @@ class Ledger:
         row = self.db.execute(f"{_SELECT} WHERE input = ?", (shown,)).fetchone()
         return _result(row) if row else None
 
-    def key_of(self, shown: str) -> tuple[str | None, str] | None:
-        row = self.db.execute("SELECT input_sha256, settings_key FROM documents WHERE input = ?",
-                              (shown,)).fetchone()
-        return (row[0], row[1]) if row else None
-
     def record(self, result: DocResult, settings_key: str) -> None:
         """Store a result; committed at once, so a kill loses at most the work in flight."""
         self.db.execute(
