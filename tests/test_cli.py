@@ -95,3 +95,19 @@ def test_folder_without_pages_is_a_usage_error(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     r = govdoc("convert", str(tmp_path), "-o", str(tmp_path / "out"))
     assert r.returncode == 2 and "no pages found" in r.stderr
+
+
+def test_validate_pdfa_checks_without_changing_the_records(tmp_path):
+    """--validate-pdfa runs the PDF/A checker in the workers (the same bytes either way:
+    tests/test_pdf_parts.py); it is not part of the resume key, so a re-run with it
+    skips a page converted without it."""
+    src = SAMPLES / "a07_news_info_line_only.html"
+    if not src.exists():
+        src = next(SAMPLES.glob("*.html"))
+    plain, checked = tmp_path / "plain", tmp_path / "checked"
+    assert govdoc("convert", str(src), "-o", str(plain), "-q").returncode == 0
+    r = govdoc("convert", str(src), "-o", str(checked), "-q", "--validate-pdfa", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["ok"] == 1
+    again = govdoc("convert", str(src), "-o", str(plain), "-q", "--validate-pdfa", "--json")
+    assert json.loads(again.stdout)["skipped"] == 1
