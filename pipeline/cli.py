@@ -86,7 +86,8 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     """Convert portal pages into records: XML, PDF/A and Word.
 
     INPUT is a page file or a folder; folders are searched recursively for *.html,
-    *.htm and *.shtml.  Images a page refers to are read only from the page's own
+    *.htm and *.shtml (a page's own NAME_files/ folder, as a browser saves it, is
+    part of that page and not searched).  Images a page refers to are read only from the page's own
     folder; nothing is ever fetched from the network.
 
     \b

@@ -21,7 +21,10 @@ def discover(args: list[str], *, exclude: Path | None = None) -> list[InputPage]
     A path that does not exist is kept: converting it fails with "no such file",
     so the user sees it named in the summary and the manifest.  ``exclude`` (the
     output folder) is never descended into, so converting ``.`` into ``./out``
-    does not pick up the copies of the pages in ``out``.
+    does not pick up the copies of the pages in ``out``.  Nor is a page's own
+    resource folder (``NAME_files/`` or ``NAME.files/`` beside ``NAME.html``, as a
+    browser's "Save page as… complete" writes it): the frames saved there are
+    parts of that page, not pages of their own.
     """
     pages: list[InputPage] = []
     seen: set[Path] = set()
@@ -39,8 +42,11 @@ def discover(args: list[str], *, exclude: Path | None = None) -> list[InputPage]
             found = []
             for dirpath, dirnames, filenames in os.walk(p):
                 d = Path(dirpath)
+                stems = {n.rsplit(".", 1)[0] for n in filenames if n.lower().endswith(PAGE_SUFFIXES)}
+                resources = {f"{stem}{sep}files" for stem in stems for sep in ("_", ".")}
                 dirnames[:] = sorted(n for n in dirnames
-                                     if not n.startswith(".") and (skip is None or (d / n).resolve() != skip))
+                                     if not n.startswith(".") and n not in resources
+                                     and (skip is None or (d / n).resolve() != skip))
                 for n in filenames:
                     if n.lower().endswith(PAGE_SUFFIXES) and not n.startswith("."):
                         found.append(d / n)

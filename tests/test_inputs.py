@@ -12,3 +12,18 @@ def test_folders_recurse_into_page_files_only(tmp_path):
     shown = [Path(p.shown).relative_to(tmp_path).as_posix() if p.shown != "missing.html" else p.shown
              for p in pages]
     assert shown == ["a.html", "b/c.HTM", "b/d.shtml", "missing.html"]
+
+
+def test_a_saved_page_resource_folder_is_part_of_its_page(tmp_path):
+    """"Save page as… complete" writes NAME_files/ (frames as .html inside): not pages.
+    A folder of that shape without its page beside it is searched as usual."""
+    for rel in ["notice.html", "notice_files/frame.html", "notice_files/top.htm",
+                "old.htm", "old.files/frame.html", "orphan_files/page.html", "sub/x.html"]:
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("x")
+    shown = [Path(p.shown).relative_to(tmp_path).as_posix() for p in discover([str(tmp_path)])]
+    assert shown == ["notice.html", "old.htm", "orphan_files/page.html", "sub/x.html"]
+    # given by name, a page inside such a folder is converted like any other
+    assert [p.shown for p in discover([str(tmp_path / "notice_files" / "frame.html")])] == [
+        str(tmp_path / "notice_files" / "frame.html")]
