@@ -87,8 +87,8 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
 
     INPUT is a page file or a folder; folders are searched recursively for *.html,
     *.htm and *.shtml (a page's own NAME_files/ folder, as a browser saves it, is
-    part of that page and not searched).  Images a page refers to are read only from the page's own
-    folder; nothing is ever fetched from the network.
+    part of that page and not searched).  Pictures a page shows are read only
+    from the page's own folder; nothing is ever fetched from the network.
 
     \b
     For every page OUT/<id>/ receives:
