@@ -151,7 +151,10 @@ def _convert(data: bytes, path: Path, out_root: Path, settings: Settings,
 
     from .images import locate_images
 
-    doc = extract(data, name=path.name, converted=datetime.now(timezone.utc))
+    from .inputs import displayable
+
+    # the name as text: a file name that is not UTF-8 would lose characters in the XML
+    doc = extract(data, name=displayable(path.name), converted=datetime.now(timezone.utc))
     doc.set("id", result.id)
     locate_images(doc, path.parent, path.name)  # pictures saved beside the page
     # what extraction noticed (recorded in the XML's provenance) is reported with the rest

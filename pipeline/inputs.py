@@ -15,6 +15,25 @@ class InputPage:
     shown: str      # the path as the user gave it (or folder-as-given / relative path)
 
 
+def displayable(name: str) -> str:
+    """A path as text every record can hold (JSON, SQLite, CSV are UTF-8).
+
+    A file name that is not UTF-8 reaches Python with its bytes smuggled in as lone
+    surrogates; written as it is, it breaks the ledger.  Names from a zip made on
+    Chinese Windows are GBK: they are shown as GB18030 reads them, and anything
+    else with its odd bytes as \\xNN escapes.  The file is still read by its real name.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
 def discover(args: list[str], *, exclude: Path | None = None) -> list[InputPage]:
     """Files as given, and every page file under each folder, sorted, no duplicates.
 
@@ -51,7 +70,7 @@ def discover(args: list[str], *, exclude: Path | None = None) -> list[InputPage]
                     if n.lower().endswith(PAGE_SUFFIXES) and not n.startswith("."):
                         found.append(d / n)
             for f in sorted(found):
-                add(f, str(f))
+                add(f, displayable(str(f)))
         else:
-            add(p, arg)
+            add(p, displayable(arg))
     return pages

@@ -27,3 +27,29 @@ def test_a_saved_page_resource_folder_is_part_of_its_page(tmp_path):
     # given by name, a page inside such a folder is converted like any other
     assert [p.shown for p in discover([str(tmp_path / "notice_files" / "frame.html")])] == [
         str(tmp_path / "notice_files" / "frame.html")]
+
+
+def test_a_file_name_that_is_not_utf8_is_converted_and_shown_readably(tmp_path):
+    """A zip made on Chinese Windows gives GBK file names; the batch used to stop with a
+    traceback when the ledger met one."""
+    import json
+    import os
+
+    from tests.conftest import SAMPLES, govdoc
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/" + "关于通知.html".encode("gbk")
+    with open(raw, "wb") as fh:
+        fh.write(next(SAMPLES.glob("*.html")).read_bytes())
+    with open(os.fsencode(folder) + b"/bad\xff\xfename.html", "wb") as fh:
+        fh.write(b"")
+    out = tmp_path / "out"
+    r = govdoc("convert", str(folder), "-o", str(out), "-q", "--formats", "xml")
+    assert r.returncode == 1 and "Traceback" not in r.stderr  # the empty page fails, alone
+    docs = {d["input"]: d for d in json.loads((out / "manifest.json").read_text())["documents"]}
+    good = docs[f"{folder}/关于通知.html"]
+    assert good["status"] == "ok"
+    assert 'name="关于通知.html"' in (out / good["outputs"]["xml"]).read_text(encoding="utf-8")
+    bad = [d for name, d in docs.items() if name.startswith(f"{folder}/bad")]
+    assert len(bad) == 1 and bad[0]["status"] == "failed" and "empty" in bad[0]["error"]
