@@ -144,11 +144,12 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     # the check, and not during it.
     if validate:
         _collect_garbage()
-    gc.disable()
+        gc.disable()
     try:
         finish(raw, out, doc, xml_bytes, when, validate=validate)
     finally:
-        gc.enable()
+        if validate:
+            gc.enable()
     # No forced collection here: Python's own collector keeps a worker flat (210 MB
     # peak over 216 renders either way) and a full collection per document cost 8 %.
     return warnings
