@@ -126,6 +126,11 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     if not pages:
         raise click.UsageError("no pages found in the inputs given")
     try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        click.echo(f"govdoc: cannot create the output folder {out}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    try:
         run = get_executor(executor, scheduler)
     except ExecutorUnavailable as exc:
         click.echo(f"govdoc: {exc}", err=True)
@@ -146,6 +151,12 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
                                executor=run, on_result=progress.update)
     except (BatchBusy, ExecutorUnavailable) as exc:
         click.echo(f"govdoc: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # the output folder itself failed (disk full, unplugged, read-only)
+        name = exc.filename2 or exc.filename  # a rename names its target second
+        where = f" ({name})" if name else ""
+        click.echo(f"govdoc: cannot write to the output folder{where}: {exc.strerror or exc}; "
+                   "records finished so far are intact, run the same command again", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("govdoc: interrupted; run the same command again to finish the batch", err=True)

@@ -111,3 +111,20 @@ def test_validate_pdfa_checks_without_changing_the_records(tmp_path):
     assert json.loads(r.stdout)["ok"] == 1
     again = govdoc("convert", str(src), "-o", str(plain), "-q", "--validate-pdfa", "--json")
     assert json.loads(again.stdout)["skipped"] == 1
+
+
+def test_an_output_folder_that_cannot_be_created_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = govdoc("convert", str(next(SAMPLES.glob("*.html"))), "-o", str(blocker / "out"), "-q")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "cannot create the output folder" in r.stderr
+
+
+def test_an_output_folder_that_fails_mid_batch_is_one_line(tmp_path):
+    out = tmp_path / "out"
+    (out / "manifest.json").mkdir(parents=True)  # the manifest cannot be written
+    r = govdoc("convert", str(next(SAMPLES.glob("*.html"))), "-o", str(out), "-q",
+               "--formats", "xml")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "cannot write to the output folder" in r.stderr and "manifest.json" in r.stderr
