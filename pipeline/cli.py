@@ -221,6 +221,11 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
     except PackageError as exc:
         click.echo(f"govdoc: {exc}", err=True)
         sys.exit(2 if isinstance(exc, PackageUsageError) else 1)
+    except OSError as exc:  # where the bag goes cannot be written (disk full, no such folder)
+        name = exc.filename2 or exc.filename
+        click.echo(f"govdoc: cannot write the bag{f' ({name})' if name else ''}: "
+                   f"{exc.strerror or exc}; no bag was written", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("govdoc: interrupted; no bag was written", err=True)
         sys.exit(130)

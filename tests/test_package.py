@@ -209,3 +209,12 @@ def test_package_from_read_only_media(batch, tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline.batch, "_locked", read_only)
     summary = make_package(batch, tmp_path / "bag")
     assert summary.failed == 1 and bagit.Bag(str(tmp_path / "bag")).validate(fast=False)
+
+
+def test_a_bag_that_cannot_be_written_is_one_line_and_leaves_nothing(batch, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = govdoc("package", str(batch), "-o", str(blocker / "bag"))
+    assert r.returncode in (1, 2) and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("govdoc: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
