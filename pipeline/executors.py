@@ -24,7 +24,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
-from .pool import Outcome, run_pool
+from .pool import MEMORY_ERROR, Outcome, one_line, run_pool
 
 EXECUTORS = ("local", "dask")
 #: Seconds to wait for a remote scheduler to answer / for its first worker.
@@ -163,16 +163,12 @@ def _outcome(index: int, fut) -> Outcome:
         try:
             return Outcome(index, value=fut.result())
         except Exception as exc:  # result could not be fetched/unpickled
-            return Outcome(index, error=_line(exc))
+            return Outcome(index, error=one_line(exc))
     if fut.status == "cancelled":
         return Outcome(index, error="cancelled on the Dask cluster")
     exc = fut.exception()
     if type(exc).__name__ == "KilledWorker":
         return Outcome(index, error="worker was killed while converting it (out of memory?)")
     if isinstance(exc, MemoryError):
-        return Outcome(index, error="needs more memory than the per-page limit")
-    return Outcome(index, error=_line(exc))
-
-
-def _line(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
+        return Outcome(index, error=MEMORY_ERROR)
+    return Outcome(index, error=one_line(exc))

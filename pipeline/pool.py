@@ -19,6 +19,15 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
 
 
+#: The one-line reason of a task that ran out of memory (both executors give it).
+MEMORY_ERROR = "needs more memory than the per-page limit"
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as the one-line reason a batch reports."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
+
+
 @dataclass
 class Outcome:
     """What became of one task: ``value`` when it returned, else ``error`` (one line)."""
@@ -44,9 +53,9 @@ def _worker(conn: Connection, func: Callable[..., Any], memory_mb: int | None) -
         try:
             conn.send(Outcome(index, value=func(*args)))
         except MemoryError:
-            conn.send(Outcome(index, error="needs more memory than the per-page limit"))
+            conn.send(Outcome(index, error=MEMORY_ERROR))
         except BaseException as exc:  # report, never die silently
-            conn.send(Outcome(index, error=f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]))
+            conn.send(Outcome(index, error=one_line(exc)))
 
 
 class _Slot:

@@ -77,45 +77,49 @@ def undrawable(text: str) -> list[str]:
 LAST_RESORT = "govdoc last resort"
 
 
+def _box_glyph():
+    """A framed square, 1 em wide: outer contour clockwise, inner counter-clockwise."""
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    pen = TTGlyphPen(None)
+    for pts in ([(80, -60), (80, 820), (920, 820), (920, -60)],
+                [(140, 0), (860, 0), (860, 760), (140, 760)]):
+        pen.moveTo(pts[0])
+        for p in pts[1:]:
+            pen.lineTo(p)
+        pen.closePath()
+    return pen.glyph()
+
+
 @functools.lru_cache(maxsize=256)
 def last_resort_font(codepoints: frozenset[int]) -> bytes:
     """A small TrueType font drawing a framed box for each of ``codepoints``.
 
-    PDF/A forbids showing the .notdef glyph, so a character no installed font has
-    would make the whole document fail.  This font gives such characters a real
-    glyph (an open box, like the "Last Resort" font) while the text layer keeps the
-    character itself, so nothing is lost and the warning names it.
+    PDF/A forbids showing the .notdef glyph (ISO 19005 6.2.11.8), so a character no
+    installed font has would make the whole document fail.  This font gives such
+    characters a real glyph (an open box, like the "Last Resort" font) while the
+    text layer keeps the character itself, so nothing is lost and the warning
+    names it.  One glyph per character: the PDF's ToUnicode map then gives each its
+    own text.
     """
+    import io
+
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
-    def box(inset: int) -> object:
-        pen = TTGlyphPen(None)
-        for x0, y0, x1, y1, clockwise in ((80 + inset, -60, 920 - inset, 820, True),
-                                          (140 + inset, 0, 860 - inset, 760, False)):
-            pts = [(x0, y0), (x0, y1), (x1, y1), (x1, y0)]
-            if not clockwise:
-                pts.reverse()
-            pen.moveTo(pts[0])
-            for p in pts[1:]:
-                pen.lineTo(p)
-            pen.closePath()
-        return pen.glyph()
-
-    # one glyph per character: the PDF's ToUnicode map then gives each its own text
-    names = [f"box{cp:X}" for cp in sorted(codepoints)]
+    ordered = sorted(codepoints)
+    names = [f"box{cp:X}" for cp in ordered]
+    box = _box_glyph()
     fb = FontBuilder(1000, isTTF=True)
     fb.setupGlyphOrder([".notdef", *names])
-    fb.setupCharacterMap({cp: n for cp, n in zip(sorted(codepoints), names)})
-    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), **{n: box(0) for n in names}})
+    fb.setupCharacterMap(dict(zip(ordered, names)))
+    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph(), **{n: box for n in names}})
     fb.setupHorizontalMetrics({".notdef": (1000, 0), **{n: (1000, 80) for n in names}})
     fb.setupHorizontalHeader(ascent=880, descent=-120)
     fb.setupNameTable({"familyName": LAST_RESORT, "styleName": "Regular"})
     fb.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120,
                 fsType=0)
     fb.setupPost()
-    import io
-
     buf = io.BytesIO()
     fb.save(buf)
     return buf.getvalue()
