@@ -148,9 +148,7 @@ def _convert(data: bytes, path: Path, out_root: Path, settings: Settings,
              result: DocResult) -> None:
     from . import canonical
     from .extract import extract
-
     from .images import locate_images
-
     from .inputs import displayable
 
     # the name as text: a file name that is not UTF-8 would lose characters in the XML
@@ -158,8 +156,8 @@ def _convert(data: bytes, path: Path, out_root: Path, settings: Settings,
     doc.set("id", result.id)
     locate_images(doc, path.parent, path.name)  # pictures saved beside the page
     # what extraction noticed (recorded in the XML's provenance) is reported with the rest
-    result.warnings += [w.text for w in doc.iterfind(f"{canonical.q('provenance')}/{canonical.q('warning')}")
-                        if w.text]
+    noticed = doc.iterfind(f"{canonical.q('provenance')}/{canonical.q('warning')}")
+    result.warnings += [w.text for w in noticed if w.text]
     canonical.validate(doc)
     xml_bytes = canonical.serialize(doc)
     meta = canonical.meta_of(doc)

@@ -38,16 +38,28 @@ def candidates(src: str, page_name: str) -> list[str]:
     return [c for c in dict.fromkeys(found) if ".." not in PurePosixPath(c).parts]
 
 
+def file_inside(folder: Path, rel: str) -> tuple[Path | None, str]:
+    """``(path, "")`` when ``folder/rel`` is a file inside ``folder`` once symlinks are
+    resolved, else ``(None, "outside")`` or ``(None, "missing")``.
+
+    The one containment check: made here when the record is written, and again by
+    both renderers, which trust nothing a record says about files."""
+    root = folder.resolve()
+    try:
+        path = (root / rel).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None, "missing"
+    if not path.is_relative_to(root):
+        return None, "outside"
+    return (path, "") if path.is_file() else (None, "missing")
+
+
 def local_copy(src: str, folder: Path, page_name: str) -> str | None:
     """The first candidate that is a file inside ``folder`` (symlinks resolved)."""
-    root = folder.resolve()
     for rel in candidates(src, page_name):
-        try:
-            path = (root / rel).resolve(strict=True)
-        except (OSError, RuntimeError, ValueError):
-            continue
-        if path.is_relative_to(root) and path.is_file():
-            return path.relative_to(root).as_posix()
+        path, _ = file_inside(folder, rel)
+        if path is not None:
+            return path.relative_to(folder.resolve()).as_posix()
     return None
 
 

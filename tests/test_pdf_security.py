@@ -11,7 +11,6 @@ import http.server
 import threading
 from pathlib import Path
 
-import pikepdf
 import pytest
 
 from pipeline.canonical import E, serialize, sub
@@ -19,6 +18,7 @@ from pipeline.render.fetcher import SandboxFetcher
 from pipeline.render.pdf import render_pdf
 from tests.pdf_support import corpus_golds
 from tests.support.gold_xml import gold_document
+from tests.support.hostile import pdf_streams
 
 MARKER = b"GOVDOC-SECRET-MARKER-7f3a91"
 
@@ -59,17 +59,7 @@ def folders(tmp_path):
 
 def all_pdf_bytes(path: Path) -> bytes:
     """The file, plus every stream decoded: the marker cannot hide in compression."""
-    parts = [path.read_bytes()]
-    with pikepdf.open(path) as pdf:
-        for obj in pdf.objects:
-            if isinstance(obj, pikepdf.Stream):
-                try:
-                    parts.append(obj.read_bytes())
-                except pikepdf.PdfError:
-                    parts.append(obj.read_raw_bytes())
-        for name in pdf.attachments:
-            parts.append(pdf.attachments[name].get_file().read_bytes())
-    return b"".join(parts)
+    return path.read_bytes() + pdf_streams(path)
 
 
 def hostile_document(url: str, secret: Path):

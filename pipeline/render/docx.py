@@ -22,6 +22,7 @@ from lxml import etree
 
 from ..canonical import body_of, iter_blocks, local, meta_of, q
 from ..errors import RenderError
+from ..images import file_inside
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
@@ -347,11 +348,10 @@ class _Renderer:
             return None, "no local copy"
         if self.resources is None:
             return None, "no resource folder"
-        path = (self.resources / local_name).resolve()
-        if not path.is_relative_to(self.resources):
-            return None, "local path outside the resource folder"
-        if not path.is_file():
-            return None, "local file missing"
+        path, why = file_inside(self.resources, local_name)
+        if path is None:
+            return None, ("local path outside the resource folder" if why == "outside"
+                          else "local file missing")
         return path, ""
 
     def _picture(self, paragraph: Paragraph, path: Path, alt: str) -> None:

@@ -82,11 +82,11 @@ SETTINGS_SEQ = (
     "defaultTabStop")
 
 
-
 def _escape(text: str) -> str:
     """Text for an XML attribute or element (xml.sax.saxutils would import urllib,
     http and ssl: 17 ms of every worker's start-up)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
 
 def insert_in_order(parent: etree._Element, new: etree._Element, seq: tuple[str, ...]) -> etree._Element:
     """Insert *new* before the first child that comes after it in *seq*.

@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import RenderError
+from ..images import file_inside
 from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from .titlebreak import break_title
@@ -170,13 +171,10 @@ def _local_image(resource_dir: Path | None, local: str) -> tuple[tuple[Path, tup
     """The picture file, if it lies inside the folder and decodes as an image; else why not."""
     if resource_dir is None:
         return None, "not read (no page folder given)"
-    root = resource_dir.resolve()
-    try:
-        path = (root / local).resolve(strict=True)
-    except (OSError, RuntimeError, ValueError):
-        return None, "not in the page folder"
-    if not path.is_relative_to(root) or not path.is_file():
-        return None, "outside the page folder, refused"
+    path, why = file_inside(resource_dir, local)
+    if path is None:
+        return None, ("outside the page folder, refused" if why == "outside"
+                      else "not in the page folder")
     try:
         from PIL import Image  # WeasyPrint's own dependency
 

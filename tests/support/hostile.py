@@ -78,11 +78,27 @@ def reference_attacks(target: str) -> str:
 """
 
 
+def pdf_streams(path: Path) -> bytes:
+    """Every stream of a PDF decoded, and its attachments: a marker cannot hide in
+    compression."""
+    import pikepdf  # imported late: the loopback server above is used without it
+
+    parts = []
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                try:
+                    parts.append(obj.read_bytes())
+                except pikepdf.PdfError:
+                    parts.append(obj.read_raw_bytes())
+        for _, att in pdf.attachments.items():
+            parts.append(att.get_file().read_bytes())
+    return b"\n".join(parts)
+
+
 def all_output_bytes(folder: Path) -> bytes:
     """Everything a reader could get out of a document folder: raw files, every PDF
     stream decompressed (attachments included), every part of the .docx."""
-    import pikepdf
-
     chunks: list[bytes] = []
     for f in sorted(folder.iterdir()):
         if f.name == "source.html":
@@ -90,15 +106,7 @@ def all_output_bytes(folder: Path) -> bytes:
         data = f.read_bytes()
         chunks.append(data)
         if f.suffix == ".pdf":
-            with pikepdf.open(f) as pdf:
-                for obj in pdf.objects:
-                    if isinstance(obj, pikepdf.Stream):
-                        try:
-                            chunks.append(obj.read_bytes())
-                        except pikepdf.PdfError:
-                            chunks.append(obj.read_raw_bytes())
-                for _, att in pdf.attachments.items():
-                    chunks.append(att.get_file().read_bytes())
+            chunks.append(pdf_streams(f))
         elif f.suffix == ".docx":
             with zipfile.ZipFile(f) as z:
                 chunks += [z.read(n) for n in z.namelist()]
