@@ -22,7 +22,7 @@ from lxml import etree
 
 from ..canonical import body_of, iter_blocks, local, meta_of, q
 from ..errors import RenderError
-from ..images import file_inside
+from ..images import admit_picture, file_inside
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
@@ -340,7 +340,9 @@ class _Renderer:
             self._inline(self._paragraph(T.CAPTION), caption)
 
     def _local_image(self, image: etree._Element | None) -> tuple[Path | None, str]:
-        """The image file, only if it lies inside resource_dir."""
+        """The image file, only if it lies inside resource_dir and ``images.admit_picture``
+        admits it: the same admission as the PDF edition's (no link, no hard link,
+        within the pixel bounds), so neither edition embeds what the other refuses."""
         if image is None:
             return None, "no image element"
         local_name = image.get("local")
@@ -349,9 +351,11 @@ class _Renderer:
         if self.resources is None:
             return None, "no resource folder"
         path, why = file_inside(self.resources, local_name)
-        if path is None:
-            return None, ("local path outside the resource folder" if why == "outside"
-                          else "local file missing")
+        if path is None and why != "outside":
+            return None, "local file missing"
+        verdict = admit_picture(self.resources / local_name, folder=self.resources)
+        if not verdict.ok:
+            return None, verdict.reason
         return path, ""
 
     def _picture(self, paragraph: Paragraph, path: Path, alt: str) -> None:

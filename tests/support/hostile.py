@@ -111,3 +111,34 @@ def all_output_bytes(folder: Path) -> bytes:
             with zipfile.ZipFile(f) as z:
                 chunks += [z.read(n) for n in z.namelist()]
     return b"\n".join(chunks)
+
+
+def png_bomb(path: Path, side: int = 50_000) -> int:
+    """Write a valid ``side`` x ``side`` 8-bit grey PNG of zeros (2.5 GB decoded, about
+    2.4 MB on disk at 50 000) in well under a second; return its size on disk.
+
+    Deflating 2.5 GB of zeros takes zlib 15 s, but once its window holds only zeros
+    each further chunk of zeros deflates (with a sync flush) to the same bytes: two
+    chunks are compressed and the second repeated.  Adler-32 of n zero bytes is
+    ``(n % 65521) << 16 | 1``."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows_per = 100
+    assert side % rows_per == 0
+    block = b"\0" * ((side + 1) * rows_per)   # filter byte 0 + a row of zeros, 100 rows
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = c.compress(block) + c.flush(zlib.Z_SYNC_FLUSH)
+    second = c.compress(block) + c.flush(zlib.Z_SYNC_FLUSH)
+    third = c.compress(block) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert second == third
+    n = (side + 1) * side
+    stream = (b"\x78\xda" + first + second * (side // rows_per - 1) + b"\x03\x00"
+              + struct.pack(">I", ((n % 65521) << 16) | 1))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", stream) + chunk(b"IEND", b""))
+    path.write_bytes(png)
+    return len(png)
