@@ -59,6 +59,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     if dec.replaced:
         warnings.append(f"{dec.replaced} byte sequence(s) could not be decoded as {dec.encoding} "
                         "and were replaced with U+FFFD")
+    warnings += dec.notes  # NULs removed, UTF-16/32 without a byte-order mark
     check_text(dec.text)
     parsed = parse(dec.text)
     warnings += parsed.warnings

@@ -26,12 +26,15 @@ def check_bytes(data: bytes) -> None:
         raise InputError("empty file (0 bytes)")
     if not data.strip():
         raise InputError("the file holds only white space")
+    if not data.replace(b"\0", b"").strip():
+        raise InputError("the file holds only NUL bytes (and white space): a damaged or "
+                         "preallocated download?")
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise InputError(f"not an HTML page: the bytes are a {kind} file")
-    head = data[:8192]
-    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > len(head) // 100:
-        raise InputError("not an HTML page: the file is binary data")
+    # NUL bytes alone do not make a file binary (UTF-16 has them by design, and a
+    # damaged download can hold a run of them): decode() removes or reads them and
+    # check_text() judges what remains.
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
@@ -47,7 +50,7 @@ def check_text(text: str) -> None:
         raise InputError(f"not an HTML page: {100 * odd / len(sample):.0f}% of the text is control "
                          "characters or undecodable bytes (binary data?)")
     head = text.lstrip("\ufeff \t\r\n")[:4096]
-    if head[:1] in "{[" and not _TAG.search(head):
+    if head[:1] and head[:1] in "{[" and not _TAG.search(head):
         raise InputError("not an HTML page: the file looks like JSON data")
     if not _TAG.search(text[:200_000]):
         raise InputError("not an HTML page: no HTML markup found")
