@@ -24,7 +24,7 @@ from ..errors import NotAnArticle
 from .body import attachment_blocks, walk_container
 from .container import choose_container, chrome_elements, describe
 from .gate import anti_bot, check_bytes, check_text, mirror_copy
-from .html import ElementSet, clean, parse, text_of
+from .html import ElementSet, clean, dropped_inside, parse, text_of
 from .metadata import PageMeta, read_metadata
 from .profiles import catalogue
 from .selectors import select
@@ -67,7 +67,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     bot = anti_bot(dec.text, root)
     if bot:
         raise NotAnArticle(f"anti-bot or firewall challenge page, not an article (found {bot!r})")
-    clean(root)
+    dropped = clean(root)
     # the page's own URL (needed by URL-shaped profiles) is read before the container
     url = None
     for m in root.iter("meta"):
@@ -81,6 +81,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
             raise NotAnArticle("no article text found: the page nests elements deeper than 256 levels "
                                "and, flattened, shows no article")
         raise NotAnArticle("no article text found: the page holds only navigation and page chrome")
+    warnings += dropped_inside(dropped, container)  # hidden text, <noscript>, placeholders …
     mirror = mirror_copy(text_of(container), dec.encoding)
     if mirror:
         raise NotAnArticle(mirror)

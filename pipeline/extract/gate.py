@@ -16,7 +16,11 @@ _MAGIC = (
     (b"\xff\xd8\xff", "JPEG image"), (b"\xd0\xcf\x11\xe0", "legacy Office (OLE)"), (b"Rar!", "RAR archive"),
     (b"7z\xbc\xaf", "7-Zip archive"), (b"\x1f\x8b", "gzip archive"),
 )
-_TAG = re.compile(r"<\s*(html|head|body|div|p|table|meta|title|span|a|br|td|!doctype)\b", re.I)
+#: Markup that makes text a page: a crawler's fragment may hold no <html>, <head> or
+#: <body>, only the article's own elements.
+_TAG = re.compile(r"<\s*(html|head|body|div|p|table|tbody|tr|td|th|meta|title|span|a|br|h[1-6]|"
+                  r"section|article|main|header|ul|ol|li|dl|dt|dd|font|center|strong|b|em|i|u|"
+                  r"img|pre|blockquote|form|!doctype)\b", re.I)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -334,7 +334,8 @@ class _Renderer:
                 reason = f"cannot embed {path.name}: {type(exc).__name__}"
         if not placed:
             p = self._paragraph(T.PLACEHOLDER)
-            p.append(ox.text_run(f"［图片：{alt or Path(src).name or '无说明'}］"))
+            name = "内嵌图片" if src.startswith("data:") else Path(src).name  # a data: URL has no name
+            p.append(ox.text_run(f"［图片：{alt or name or '无说明'}］"))
             self.warnings.append(f"image not embedded ({reason}): {src}")
         if caption is not None:
             self._inline(self._paragraph(T.CAPTION), caption)

@@ -226,7 +226,8 @@ def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
 
 def _placeholder(img: etree._Element) -> None:
     alt = (img.get("alt") or "").strip()
-    name = (img.get("data-src") or "").rsplit("/", 1)[-1]
+    src = img.get("data-src") or ""
+    name = "内嵌图片" if src.startswith("data:") else src.rsplit("/", 1)[-1]  # a data: URL has no name
     box = etree.Element(f"{H}div", {"class": "placeholder"})
     box.text = f"［图片未能收录：{alt or name or '无说明'}］"
     img.getparent().replace(img, box)
