@@ -385,13 +385,17 @@ class _Renderer:
     def _properties(self) -> None:
         meta = self.meta
         cp = self.document.core_properties
-        cp.title = meta.get("title", "")
-        cp.author = meta.get("issuer") or meta.get("publisher") or ""
-        cp.subject = meta.get("subject", "")
-        cp.keywords = meta.get("keywords", "")
-        cp.category = meta.get("doc-type", "")
-        cp.comments = meta.get("summary", "")
-        cp.identifier = meta.get("index-number") or meta.get("doc-number") or ""
+        # the package's properties hold at most 255 characters each (python-docx refuses
+        # more, which failed the whole Word edition of a 5 000-character title); the
+        # document itself holds the whole text
+        fit = lambda v: v if len(v) <= 255 else v[:254] + "…"  # noqa: E731
+        cp.title = fit(meta.get("title", ""))
+        cp.author = fit(meta.get("issuer") or meta.get("publisher") or "")
+        cp.subject = fit(meta.get("subject", ""))
+        cp.keywords = fit(meta.get("keywords", ""))
+        cp.category = fit(meta.get("doc-type", ""))
+        cp.comments = fit(meta.get("summary", ""))
+        cp.identifier = fit(meta.get("index-number") or meta.get("doc-number") or "")
         cp.language = self.doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "zh-CN"
         created = _parse_date(meta.get("written-date") or meta.get("published-date") or "")
         if created is not None:
