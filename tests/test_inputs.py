@@ -220,3 +220,20 @@ def test_the_batch_finishes_and_each_bad_input_fails_alone(tmp_path):
     assert "1 file(s) not taken as pages" in r.stderr and "--include" in r.stderr
     blob = b"".join(f.read_bytes() for f in out.rglob("*") if f.is_file())
     assert b"OUTSIDE-MARKER" not in blob
+
+
+def test_include_takes_other_names_as_pages_through_the_cli(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sample = next(SAMPLES.glob("*.html")).read_bytes()
+    (folder / "content.jsp").write_bytes(sample)
+    (folder / "index.html.1").write_bytes(sample.replace(b"</body>", b"<!-- copy --></body>"))
+    out = tmp_path / "out"
+    r = govdoc("convert", str(folder), "-o", str(out), "--formats", "xml", "--json", "-q")
+    assert r.returncode == 2 and "no pages found" in r.stderr and "--include" in r.stderr
+    r = govdoc("convert", str(folder), "-o", str(out), "--formats", "xml", "--json", "-q",
+               "--include", "*.JSP", "--include", "*.html.[0-9]")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["ok"] == 2 and summary["not_taken"] == 0 and summary["not_taken_files"] == []
+    assert "--include" in govdoc("convert", "--help").stdout
