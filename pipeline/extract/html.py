@@ -98,8 +98,15 @@ def parse(text: str) -> Parsed:
     return Parsed(root, warnings)
 
 
-#: What makes a body's own content an article's paragraphs rather than layout blocks.
-_LOOSE = frozenset({"p", "br", "font", "span", "strong", "b"})
+#: What makes a body's own content an article's paragraphs rather than layout blocks:
+#: a paragraph, or one of these holding text (a <br> between layout tables is not).
+_LOOSE_TEXT = frozenset({"font", "span", "strong", "b"})
+
+
+def _loose(child: etree._Element) -> bool:
+    if not isinstance(child.tag, str):
+        return False
+    return child.tag == "p" or (child.tag in _LOOSE_TEXT and bool("".join(child.itertext()).strip()))
 
 
 def wrap_loose_body(root: etree._Element) -> None:
@@ -116,12 +123,10 @@ def wrap_loose_body(root: etree._Element) -> None:
     if (body.text or "").strip():
         start = 0
     else:
-        start = next((i for i, c in enumerate(children)
-                      if isinstance(c.tag, str) and c.tag in _LOOSE or (c.tail or "").strip()), None)
+        start = next((i for i, c in enumerate(children) if _loose(c) or (c.tail or "").strip()), None)
         if start is None:
             return
-        if (children[start].tail or "").strip() and not (isinstance(children[start].tag, str)
-                                                        and children[start].tag in _LOOSE):
+        if not _loose(children[start]):
             start += 1  # loose text after this child: the wrapper starts with that text
     wrapper = etree.Element("div", {"class": "govdoc-body"})
     if start == 0:
