@@ -183,6 +183,7 @@ DATA_MARK = "govdoc-stripped="
 #: A line break between two Chinese characters is no space (CSS Text 3, "segment
 #: break transformation"); kept as white space it puts a gap inside a word.
 _CJK = "\u2e80-\u2fff\u3001-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff01-\uffee\U00020000-\U0003ffff"
+_PRE = re.compile(r"<pre\b", re.I)
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*(?:\r\n?|\n|\r)+[ \t]*(?=[{_CJK}])")
 
 
@@ -197,27 +198,12 @@ def prepare(text: str) -> str:
     if "data:" in text:
         text = _DATA_URI.sub(_strip_data, text)
     if len(text) > _RAW_LIMIT:
-        emptied = 0
-
-        def empty_raw(m: re.Match) -> str:
-            nonlocal emptied
-            if len(m.group(3)) <= _RAW_LIMIT:
-                return m.group(0)
-            emptied += 1
-            return m.group(1) + m.group(4)
-
-        def empty_comment(m: re.Match) -> str:
-            nonlocal emptied
-            if len(m.group(1)) <= _RAW_LIMIT:
-                return m.group(0)
-            emptied += 1
-            return "<!---->"
-
-        text = _RAW_ELEMENT.sub(empty_raw, text)
-        text = _COMMENT.sub(empty_comment, text)
+        text = _RAW_ELEMENT.sub(lambda m: m.group(0) if len(m.group(3)) <= _RAW_LIMIT
+                                else m.group(1) + m.group(4), text)
+        text = _COMMENT.sub(lambda m: m.group(0) if len(m.group(1)) <= _RAW_LIMIT else "<!---->", text)
         text = _LONG_ATTR.sub(lambda m: m.group(1) + '""', text)
-    if "\n" in text or "\r" in text:
-        text = _CJK_BREAK.sub("", text) if "<pre" not in text.lower() else text
+    if ("\n" in text or "\r" in text) and not _PRE.search(text):   # in <pre> a line break is one
+        text = _CJK_BREAK.sub("", text)
     return text
 
 
