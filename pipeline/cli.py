@@ -377,9 +377,20 @@ def inspect(page: Path, as_json: bool) -> None:
       govdoc inspect pages/t20240509_12345.html
       govdoc inspect pages/notice.html --json > notice-inspect.json
     """
+    from .errors import InputError
     from .extract.inspect import format_report, inspect_page
+    from .inputs import read_input
 
-    report = inspect_page(page.read_bytes(), name=page.name)
+    try:  # a FIFO or a device is refused unread, as in convert (a plain read would hang)
+        data = read_input(page)
+    except InputError as exc:
+        if "empty" not in str(exc) and "white space" not in str(exc):
+            report = {"input": page.name, "ok": False, "error": str(exc), "error_kind": "InputError"}
+            click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json
+                       else f"govdoc: {page}: {exc}", err=not as_json)
+            sys.exit(1)
+        data = page.read_bytes()  # a regular file, empty or blank: inspect_page explains it
+    report = inspect_page(data, name=page.name)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:

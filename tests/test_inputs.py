@@ -237,3 +237,13 @@ def test_include_takes_other_names_as_pages_through_the_cli(tmp_path):
     summary = json.loads(r.stdout)
     assert summary["ok"] == 2 and summary["not_taken"] == 0 and summary["not_taken_files"] == []
     assert "--include" in govdoc("convert", "--help").stdout
+
+
+def test_inspect_refuses_a_fifo_unread(tmp_path):
+    fifo = tmp_path / "pipe.html"
+    os.mkfifo(fifo)
+    try:
+        r = govdoc("inspect", str(fifo), "--json", timeout=120)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the failure this test is about
+        pytest.fail("inspect hung on a FIFO")
+    assert r.returncode == 1 and json.loads(r.stdout)["error"].startswith("a named pipe")
