@@ -2,8 +2,6 @@
 headings, trimming and the signature (each on a small page written for the rule)."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from pipeline.canonical import NS, validation_errors
@@ -69,9 +67,7 @@ def test_not_an_article(data):
 def test_deep_nesting_is_bounded():
     data = b'<html><body><div id="zoom"><p>' + ("正文" * 40).encode() + b"</p>" + \
         b"<div>" * 100_000 + b"x" + b"</div>" * 100_000 + b"</div></body></html>"
-    t0 = time.perf_counter()
     a = analyse(data, name="deep.html")
-    assert time.perf_counter() - t0 < 10
     assert any("256" in w for w in a.warnings)
     assert validation_errors(a.document) == []
 
@@ -80,9 +76,7 @@ def test_twenty_megabyte_page_finishes():
     para = f'<p style="text-indent:2em">{LONG}</p>\n'
     data = article(para * (20_000_000 // len(para.encode())))
     assert len(data) > 19_000_000
-    t0 = time.perf_counter()
-    doc = extract(data, name="big.html")
-    assert time.perf_counter() - t0 < 60
+    doc = extract(data, name="big.html")   # bounded work; the time is measured in bench/, not here
     assert len(doc.find(Q + "body")) > 1000
 
 
@@ -295,9 +289,7 @@ def test_many_nested_candidate_containers_stay_bounded():
     p = "<p>" + "这是一个用于测试的较长段落，包含足够多的中文字符，以便成为正文的一部分。" * 3 + "</p>"
     page = ("<html><body>" + "".join(f'<div class="lv{i}">' + p * 40 for i in range(200)) + "</div>" * 200
             + "</body></html>").encode()
-    t0 = time.perf_counter()
     doc = extract(page, name="nested.html")
-    assert time.perf_counter() - t0 < 30
     assert validation_errors(doc) == []
 
 

@@ -356,7 +356,9 @@ class _Renderer:
             return None, "local file missing"
         verdict = admit_picture(self.resources / local_name, folder=self.resources)
         if not verdict.ok:
-            return None, verdict.reason
+            if verdict.reason.startswith("outside"):
+                return None, "local path outside the resource folder"
+            return None, f"{local_name}: {verdict.reason}"
         return path, ""
 
     def _picture(self, paragraph: Paragraph, path: Path, alt: str) -> None:
