@@ -44,7 +44,29 @@ def _score(el: etree._Element, g) -> float:
         links += len(_CJK.findall(head_text(a, 200)))
     lines = sum(1 for ln in text.split("\n") if len(squash(ln)) >= g.long_line)
     chrome = len(lex.chrome_re.findall(text))
-    return cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
+    score = cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
+    return score * name_factor(el, g) if score > 0 else score
+
+
+_NAME_PARTS = re.compile(r"[^a-z]+")
+
+
+def name_factor(el: etree._Element, g) -> float:
+    """What the element's id and classes say it holds: 1 + weight when a part of them
+    names content (``detil-new-cont``, ``article_content_01``), 1 - weight when one
+    names layout or chrome (``row``, ``sidebar``) and none names content, else 1.
+    Parts, not substrings: ``xcontenty`` names nothing."""
+    if not g.name_weight:
+        return 1.0
+    names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
+    if not names.strip():
+        return 1.0
+    parts = set(_NAME_PARTS.split(names))
+    if parts & g.content_names:
+        return 1.0 + g.name_weight
+    if parts & g.layout_names:
+        return 1.0 - g.name_weight
+    return 1.0
 
 
 _MIN_CJK = 10  # a profile container with less than this (and no image or table) is a decoy
@@ -77,7 +99,14 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
                 continue
             el = _best_of(select(root, sel))
             if el is not None:
-                return prof, ev + [f"container {sel!r}"], el, sel
+                ev = ev + [f"container {sel!r}"]
+                if is_weak(ev):
+                    inner = narrow(el, cat.generic)
+                    if inner is not el:
+                        ev.append(f"narrowed to {describe(inner)}: the rest of {describe(el)} is "
+                                  "labels and page chrome")
+                        el = inner
+                return prof, ev, el, sel
     g = cat.generic
     cands: dict[int, etree._Element] = {}
     for sel in g.candidates:
@@ -97,6 +126,50 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
         return None, [], None, None
     scored.sort(key=lambda t: (-t[0], t[1]))
     return None, ["generic: scored container"], scored[0][2], None
+
+
+def is_weak(evidence: list[str]) -> bool:
+    """Evidence that is only the page's URL: the URL says which CMS made the page, not
+    which of its blocks holds the article."""
+    kinds = {e.split(" ", 1)[0] for e in evidence}
+    return "url" in kinds and not kinds & {"marker", "pattern", "block"}
+
+
+def _noise(el: etree._Element) -> int:
+    """Chrome phrases and metadata labels (label + colon) in an element's text."""
+    lex = lexicon()
+    text = head_text(el, _SCORE_TEXT)
+    return len(lex.chrome_re.findall(text)) + len(lex.runon_re.findall(text))
+
+
+def narrow(el: etree._Element, g) -> etree._Element:
+    """The block inside ``el`` whose text is the article, when ``el`` is a layout block.
+
+    A descendant wins when it scores higher by the generic score and the rest of ``el``
+    holds labels or chrome phrases (evidence that ``el`` wraps more than the article);
+    a descendant that merely leaves out links (an attachment list) does not."""
+    cands: dict[int, etree._Element] = {}
+    for sel in g.candidates:
+        for d in select(el, sel):
+            cands.setdefault(id(d), d)
+    for p in el.iter("p", "br"):
+        parent = p.getparent()
+        if parent is not None:
+            cands.setdefault(id(parent), parent)
+        if len(cands) > 200:
+            break
+    cands.pop(id(el), None)
+    if not cands:
+        return el
+    best_score, best = _score(el, g), el
+    outer_noise = _noise(el)
+    if outer_noise == 0:
+        return el
+    for d in cands.values():
+        s = _score(d, g)
+        if s > best_score and _noise(d) < outer_noise:
+            best_score, best = s, d
+    return best
 
 
 def chrome_elements(container: etree._Element) -> list[etree._Element]:
