@@ -28,7 +28,7 @@ from .html import ElementSet, clean, parse, text_of
 from .metadata import PageMeta, read_metadata
 from .profiles import catalogue
 from .selectors import select
-from .structure import Closing, Trimmed, build_body, find_closing, has_content, trim
+from .structure import Closing, Layout, Trimmed, arrange, build_body, has_content, trim
 
 __all__ = ["extract", "analyse", "Analysis", "choose_container"]
 
@@ -46,6 +46,7 @@ class Analysis:
     meta: PageMeta
     trimmed: Trimmed
     closing: Closing | None
+    layout: Layout | None = None
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)   # blocks inside the container left out, and why
     document: etree._Element | None = None
@@ -115,8 +116,8 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     links += container.xpath("following::a")
     in_container = ElementSet(container.iter("a"))
     outside = [b for b in attachment_blocks(links, base, seen) if b.source not in in_container]
-    blocks, closing = find_closing(blocks)
-    body = build_body(blocks, closing, outside)
+    layout = arrange(blocks)
+    body = build_body(layout, outside)
     if not has_content(body):
         raise NotAnArticle("the page has no article text: its body is empty or only page chrome")
     if "title" not in meta.values:
@@ -136,7 +137,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
                          doc_id=stem if _ID_OK.fullmatch(stem) else None)
     validate(doc)
     return Analysis(dec, prov.profile, prof.name if prof else "generic fallback", markers,
-                    describe(container), meta, trimmed, closing, warnings, skipped, doc)
+                    describe(container), meta, trimmed, layout.closing, layout, warnings, skipped, doc)
 
 
 def extract(data: bytes, *, name: str, converted: datetime | None = None) -> etree._Element:

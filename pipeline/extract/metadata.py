@@ -280,6 +280,7 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
 
     order = 10_000
     done_text: set[str] = set()
+    done_els = ElementSet()
     for el in colons:
         if el in in_blocks:
             continue
@@ -305,6 +306,12 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
                 continue
             done_text.add(stripped)
             info_lines.append(el)
+            order += 1
+            for date_el, d in _unlabelled_info_dates(el, stripped, lex):
+                found.append(Found("published-date", "", d.shown, RANK_INFO, order, 200))
+                if date_el is not el and date_el not in done_els:
+                    done_els.add(date_el)
+                    info_lines.append(date_el)
             for label, value in _split_labelled(stripped, lex.split_re):
                 n = norm_label(label)
                 fld = lex.label_field.get(n)
@@ -327,6 +334,34 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
                 order += 1
                 v = "" if is_placeholder(value) else _clean_field_value(fld, value)
                 found.append(Found(fld, _label_text(label), v, RANK_RUNON, order, lex.label_rank.get(n, 100)))
+
+
+_INFO_ITEM_TAGS = frozenset({"li", "span", "em", "i", "font", "small", "div", "p", "td"})
+
+
+def _unlabelled_info_dates(el: etree._Element, text: str, lex) -> list[tuple[etree._Element, object]]:
+    """The publish date an info line shows without a label: leading its text
+    ("2024-03-12 10:20 来源：…") or as a sibling item of the same list
+    (``<li>来源：新华社</li><li>2023-12-01 14:43</li>``)."""
+    out = []
+    first = lex.split_re.search(text)
+    if first is not None and first.start() > 0:
+        d = parse_date(text[:first.start()].strip(" |｜/"))
+        if d is not None:
+            out.append((el, d))
+    parent = el.getparent()
+    if el.tag in _INFO_ITEM_TAGS and parent is not None:
+        for sib in parent:
+            if sib is el or not isinstance(sib.tag, str) or sib.tag != el.tag:
+                continue
+            t = short_text(sib, 60)
+            if not t or lex.split_re.search(t):
+                continue
+            d = parse_date(unicodedata.normalize("NFKC", t).strip())
+            if d is not None:
+                out.append((sib, d))
+                break
+    return out
 
 
 def _meta_tags(root: etree._Element, found: list[Found]) -> dict[str, str]:

@@ -16,7 +16,9 @@ from ..canonical import E, q, sub
 from .body import Block
 from .dates import parse_date
 from .lexicon import lexicon, norm_label, squash
+from .annex import Annex, split_annexes
 from .metadata import is_info_line as _is_info_line
+from .regulation import Masthead, article_number, find_masthead, is_order_line, is_regulation, is_title_note, unit_levels
 
 _NUMBERING = (
     (1, re.compile(r"^[一二三四五六七八九十百]+\s*[、．.]")),
@@ -72,18 +74,32 @@ def _is_chrome_line(text: str, tail: bool = False) -> bool:
 
 def _title_at(blocks: list[Block], stitle: str) -> int | None:
     """Index just past the title when it is repeated near the top of the body (one
-    line, or wrapped over two) with only short lines above it (site header,
-    breadcrumb): everything up to it is page chrome."""
+    line, or wrapped over up to four) with only short lines above it (site header,
+    breadcrumb): everything up to it is page chrome.  A promulgating order's name
+    (国务院令) above it is not chrome: the title there is the regulation's own."""
     if len(stitle) < 8:  # a title as short as "通知" proves nothing
         return None
     for k in range(min(8, len(blocks))):
         t = squash(blocks[k].text)
-        if blocks[k].kind != "p" or len(t) > max(60, len(stitle) + 4):
+        if blocks[k].kind != "p" or len(t) > max(60, len(stitle) + 4) or is_order_line(blocks[k].text):
             return None
-        if t == stitle:
-            return k + 1
-        if k + 1 < len(blocks) and len(t) >= 4 and t + squash(blocks[k + 1].text) == stitle:
-            return k + 2
+        end = _title_run(blocks, k, stitle)
+        if end is not None:
+            return end
+    return None
+
+
+def _title_run(blocks: list[Block], k: int, stitle: str) -> int | None:
+    """Index past the lines from ``k`` that together spell the title, or None."""
+    acc = ""
+    for j in range(k, min(k + 4, len(blocks))):
+        if blocks[j].kind != "p":
+            return None
+        acc += squash(blocks[j].text)
+        if acc == stitle:
+            return j + 1
+        if not stitle.startswith(acc) or (j == k and len(acc) < 4):
+            return None
     return None
 
 
@@ -112,11 +128,11 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
         if b.kind != "p":
             break
         t = squash(b.text)
-        nxt = squash(blocks[start + 1].text) if start + 1 < len(blocks) else ""
-        if _is_chrome_line(b.text) or _is_info_line(b.text) or (stitle and t == stitle) or (sdoc and t == sdoc):
+        run = _title_run(blocks, start, stitle) if stitle else None
+        if _is_chrome_line(b.text) or _is_info_line(b.text) or (sdoc and t == sdoc):
             start += 1
-        elif stitle and nxt and len(t) >= 4 and t + nxt == stitle:  # a title wrapped over two lines
-            start += 2
+        elif run is not None:  # the title, on one line or wrapped
+            start = run
         else:
             break
     end = len(blocks)
@@ -254,11 +270,32 @@ def _captions(blocks: list[Block], levels: list[int | None]) -> set[int]:
     return out
 
 
-def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: list[Block]) -> etree._Element:
-    body = E("body")
+@dataclass
+class Layout:
+    """The parts of a body in reading order: a regulation's masthead, the main text,
+    its closing (signature and the lines after it) and the annexes."""
+    masthead: Masthead | None
+    main: list[Block]
+    closing: Closing | None
+    annexes: list[Annex] = field(default_factory=list)
+
+
+def arrange(blocks: list[Block]) -> Layout:
+    """Masthead off the top, annexes off the end, then the signature above them."""
+    masthead, rest = find_masthead(blocks)
+    main, closing, annexes = split_annexes(rest, find_closing)
+    return Layout(masthead, main, closing, annexes)
+
+
+def _levels(blocks: list[Block]) -> tuple[list[int | None], list[str | None]]:
+    """Heading level (or None) and unit kind of every block of one part (the main
+    text or an annex).  第X编/章/节 take the top levels; the GB/T numbering follows
+    below them, except in a regulation, where numbered lines are items of an article."""
+    kinds, kind_level = unit_levels(blocks)
+    regulation = is_regulation(blocks)
     levels: list[int | None] = []
     attach_list = False
-    for b in blocks:
+    for b, kind in zip(blocks, kinds):
         t = squash(b.text)
         # "附件：1.xxx" and its continuation lines "2.xxx" are a list, not headings
         if b.kind == "p" and t.startswith("附件"):
@@ -267,16 +304,63 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
             pass
         else:
             attach_list = False
-        levels.append(None if attach_list else level_of(b))
         if attach_list and b.kind == "p" and b.el.get("role") is None:
             b.el.set("role", "attachment-note")   # 附件说明 (GB/T 9704 7.3.4)
-    # 主送机关: the opening "各…：" line of a 公文, before any heading
-    if blocks and blocks[0].kind == "p" and _ADDRESSEE.match(squash(blocks[0].text)) and not levels[0]:
-        blocks[0].el.set("role", "addressee")
+        if kind is not None:
+            levels.append(None)
+        elif attach_list or regulation:
+            levels.append(None)
+        else:
+            levels.append(level_of(b))
     _demote_lists(blocks, levels)
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
-    stack: list[tuple[int, etree._Element]] = [(0, body)]
+    below = len(kind_level)
+    out: list[int | None] = []
+    for lv, kind in zip(levels, kinds):
+        if kind is not None:
+            out.append(kind_level[kind])
+        elif lv:
+            lv = lv - shift + below
+            out.append(lv if lv <= 4 else None)
+        else:
+            out.append(None)
+    return out, kinds
+
+
+def _as_article(p: etree._Element, num: str) -> bool:
+    """Make ``p`` an article paragraph: ``<num>第一条</num>`` first, then its text."""
+    n = E("num", num)
+    text = p.text or ""
+    if text.startswith(num):
+        n.tail = text[len(num):].lstrip(" \u3000\xa0") or None
+        p.text = None
+        p.insert(0, n)
+    elif not text.strip() and len(p) and p[0].tag == q("strong") and not len(p[0]) \
+            and (p[0].text or "").startswith(num):
+        strong = p[0]
+        rest = strong.text[len(num):].lstrip(" \u3000\xa0")
+        p.text = None
+        if rest:
+            strong.text = rest
+            p.insert(0, n)
+        else:
+            n.tail = (strong.tail or "").lstrip(" \u3000\xa0") or None
+            p.replace(strong, n)
+    else:
+        return False
+    p.set("role", "article")
+    return True
+
+
+def _fill(parent: etree._Element, blocks: list[Block], *, opening: bool) -> etree._Element:
+    """Blocks of one part into ``parent`` (body or annex), nested in sections; returns
+    the element open at the end (where trailing blocks go)."""
+    levels, kinds = _levels(blocks)
+    if opening:
+        _opening_roles(blocks, levels)
+    regulation = is_regulation(blocks)
+    stack: list[tuple[int, etree._Element]] = [(0, parent)]
     captions = _captions(blocks, levels)
     for i, (b, lv) in enumerate(zip(blocks, levels)):
         if i in captions:
@@ -289,10 +373,9 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
                 cap.append(child)
             b.el.append(cap)
         if lv:
-            lv -= shift
             while stack[-1][0] >= lv:
                 stack.pop()
-            sec = sub(stack[-1][1], "section", level=lv)
+            sec = sub(stack[-1][1], "section", level=lv, kind=kinds[i])
             h = E("heading")
             p = b.el
             h.text = p.text
@@ -301,7 +384,54 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
             sec.append(h)
             stack.append((lv, sec))
             continue
+        if regulation and b.el.get("role") is None:
+            num = article_number(b)
+            if num:
+                _as_article(b.el, num)
         stack[-1][1].append(_finish(b))
+    return stack[-1][1]
+
+
+def _opening_roles(blocks: list[Block], levels: list[int | None]) -> None:
+    """Roles of the first lines of the main text: 主送机关 (各…：), a regulation's own
+    title under its masthead (subtitle) and the note under a title (题注)."""
+    if not blocks or blocks[0].kind != "p":
+        return
+    first = blocks[0]
+    if _ADDRESSEE.match(squash(first.text)) and not levels[0]:
+        first.el.set("role", "addressee")
+        return
+    i = 0
+    s = squash(first.text)
+    if not levels[0] and 2 <= len(s) <= 40 and not _SENTENCE_END.search(s) and not is_title_note(first.text) \
+            and (first.align == "center" or first.bold >= 0.5) and len(blocks) > 1 \
+            and is_title_note(blocks[1].text):
+        first.el.set("role", "subtitle")
+        i = 1
+    if blocks[i].kind == "p" and not levels[i] and is_title_note(blocks[i].text):
+        blocks[i].el.set("role", "title-note")
+
+
+def _masthead(m: Masthead) -> etree._Element:
+    el = E("masthead")
+    sub(el, "org", m.org)
+    if m.number:
+        sub(el, "number", m.number)
+    for b in m.text:
+        el.append(_finish(b))
+    for office, name in m.signers:
+        sub(el, "signer", name, office=office)
+    if m.date_text:
+        sub(el, "date", m.date_text, when=m.date_iso or None)
+    return el
+
+
+def build_body(layout: Layout, extra_attachments: list[Block]) -> etree._Element:
+    body = E("body")
+    if layout.masthead is not None:
+        body.append(_masthead(layout.masthead))
+    last = _fill(body, layout.main, opening=True)
+    closing = layout.closing
     if closing is not None:
         sig = sub(body, "signature")
         for org in closing.orgs:
@@ -315,7 +445,18 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
             body.append(b.el)
     else:
         for b in extra_attachments:
-            stack[-1][1].append(b.el)
+            last.append(b.el)
+    for a in layout.annexes:
+        ael = sub(body, "annex", number=a.number)
+        sub(ael, "label", a.label)
+        if a.title is not None:
+            t = sub(ael, "title")
+            t.text = a.title.el.text
+            for child in list(a.title.el):
+                t.append(child)
+        elif a.title_text:
+            sub(ael, "title", a.title_text)
+        _fill(ael, a.blocks, opening=False)
     return body
 
 
