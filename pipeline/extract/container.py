@@ -114,18 +114,46 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
             continue
         for el in select(root, sel):
             cands.setdefault(id(el), el)
-    # parents of paragraphs, as in readability
-    for p in root.iter("p", "br"):
-        parent = p.getparent()
-        if parent is not None and parent.tag not in ("html", "body"):
-            cands.setdefault(id(parent), parent)
-        if len(cands) > 200:
-            break
+    for el in paragraph_parents(root, exclude=("html", "body")):
+        cands.setdefault(id(el), el)
     scored = [(s, i, el) for i, el in enumerate(cands.values()) if (s := _score(el, g)) != float("-inf")]
     if not scored:
         return None, [], None, None
     scored.sort(key=lambda t: (-t[0], t[1]))
     return None, ["generic: scored container"], scored[0][2], None
+
+
+_MAX_PARENTS = 120
+_DIV_BLOCKS = frozenset({"div", "p", "table", "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                         "article", "form"})
+
+
+def _text_div(el: etree._Element) -> bool:
+    """A <div> used as a paragraph (Word and TRS exports): text of its own, no blocks inside."""
+    if not (el.text or "").strip() and not any((c.tail or "").strip() for c in el):
+        if not any(isinstance(c.tag, str) and c.tag in ("span", "font", "strong", "b") for c in el):
+            return False
+    return not any(isinstance(c.tag, str) and c.tag in _DIV_BLOCKS for c in el)
+
+
+def paragraph_parents(root: etree._Element, exclude: tuple[str, ...] = ()) -> list[etree._Element]:
+    """Parents of paragraphs (<p>, or a <div> used as one) and line breaks, as in
+    readability: the ones holding the
+    most of them, at most ``_MAX_PARENTS`` (a page's navigation can hold hundreds of
+    <p> before the article does)."""
+    counts: dict[int, list] = {}
+    for p in root.iter("p", "br", "div"):
+        if p.tag == "div" and not _text_div(p):
+            continue
+        parent = p.getparent()
+        if parent is not None and parent.tag not in exclude:
+            entry = counts.get(id(parent))
+            if entry is None:
+                counts[id(parent)] = [parent, 1, len(counts)]
+            else:
+                entry[1] += 1
+    ranked = sorted(counts.values(), key=lambda e: (-e[1], e[2]))[:_MAX_PARENTS]
+    return [e[0] for e in sorted(ranked, key=lambda e: e[2])]
 
 
 def is_weak(evidence: list[str]) -> bool:
@@ -152,12 +180,8 @@ def narrow(el: etree._Element, g) -> etree._Element:
     for sel in g.candidates:
         for d in select(el, sel):
             cands.setdefault(id(d), d)
-    for p in el.iter("p", "br"):
-        parent = p.getparent()
-        if parent is not None:
-            cands.setdefault(id(parent), parent)
-        if len(cands) > 200:
-            break
+    for d in paragraph_parents(el):
+        cands.setdefault(id(d), d)
     cands.pop(id(el), None)
     if not cands:
         return el
