@@ -120,7 +120,10 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
     if not scored:
         return None, [], None, None
     scored.sort(key=lambda t: (-t[0], t[1]))
-    return None, ["generic: scored container"], scored[0][2], None
+    why = f"generic: the highest score of {len(scored)} candidate(s), {scored[0][0]:.0f}"
+    if len(scored) > 1:
+        why += f" (next: {describe(scored[1][2])}, {scored[1][0]:.0f})"
+    return None, [why], scored[0][2], None
 
 
 _MAX_PARENTS = 120

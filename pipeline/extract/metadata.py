@@ -78,6 +78,8 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     return "".join(out)
 
 
+_RUNNING_TEXT = 80   # characters: a line this long without a label is the article's text
+
 _LONE_INFO_WEAK = frozenset({"时间", "日期", "作者"})
 
 
@@ -263,7 +265,8 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
     info lines and run-on label blocks."""
     lex = lexicon()
     in_blocks = ElementSet(e for b in meta_blocks for e in b.iter())
-    # an info line can sit inside the container, above the text: look at its first lines
+    # an info line can sit inside the container, above the text: look at its first
+    # lines, up to the first paragraph of running text
     head_lines = ElementSet()
     if container is not None:
         n = 0
@@ -273,9 +276,11 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
             t = short_text(el, 400)
             if t is None or not t.strip():
                 continue
+            if len(t.strip()) > _RUNNING_TEXT and not lex.info_re.search(t):
+                break
             head_lines.add(el)
             n += 1
-            if n >= 6:
+            if n >= 12:
                 break
 
     order = 10_000
