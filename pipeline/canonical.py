@@ -127,9 +127,10 @@ class Provenance:
 
 def build_document(meta: Mapping[str, MetaValue], extra_fields: Iterable[tuple[str, str]],
                    provenance: Provenance, body: etree._Element,
-                   doc_id: str | None = None) -> etree._Element:
-    """Assemble a canonical document from its three parts (not yet validated)."""
-    root = E("document", version=VERSION, id=doc_id, xml_lang="zh-CN")
+                   doc_id: str | None = None, lang: str = "zh-CN") -> etree._Element:
+    """Assemble a canonical document from its three parts (not yet validated);
+    ``lang`` is the language the page is written in (``en`` for an English edition)."""
+    root = E("document", version=VERSION, id=doc_id, xml_lang=lang)
     m = sub(root, "meta")
     for name in META_FIELDS:
         mv = meta.get(name)

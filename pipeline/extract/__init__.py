@@ -55,6 +55,17 @@ class Analysis:
     statements: list[Statement] = field(default_factory=list)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def language(body: etree._Element) -> str:
+    """``en`` for an English edition of a portal's page (more English words than
+    Chinese characters in its body), else ``zh-CN``."""
+    text = "".join(body.itertext())[:20_000]
+    return "en" if len(_WORD.findall(text)) > len(_CJK.findall(text)) else "zh-CN"
+
+
 def _origin(given: Origin | None, stated: list[Statement]) -> Origin | None:
     """The caller's origin (a WARC record's target) first, else the page's best statement."""
     best = choose(stated)
@@ -153,7 +164,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
         warnings=tuple(warnings), origin=origin)
     stem = PurePath(name).stem
     doc = build_document(meta.values, meta.extra, prov, body,
-                         doc_id=stem if _ID_OK.fullmatch(stem) else None)
+                         doc_id=stem if _ID_OK.fullmatch(stem) else None, lang=language(body))
     validate(doc)
     return Analysis(dec, prov.profile, prof.name if prof else "generic fallback", markers,
                     describe(container), meta, trimmed, layout.closing, layout, warnings, skipped, doc,

@@ -13,6 +13,27 @@ from .profiles import Profile, catalogue, evidence
 from .selectors import may_match, select
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+#: an English word carries about as much as two Chinese characters
+WORD_UNITS = 2
+
+
+def text_units(text: str) -> int:
+    """How much text there is, in Chinese characters: each CJK character counts one,
+    each English word two (the English editions of the portals are scored alike)."""
+    n = len(_CJK.findall(text))
+    if n * 4 < len(text):   # little CJK: count the words too
+        n += WORD_UNITS * len(_WORD.findall(text))
+    return n
+
+
+def _long_line(line: str, long_line: int) -> bool:
+    """A line of running text: ``long_line`` CJK characters, or three times as many
+    characters of English (words and spaces)."""
+    s = squash(line)
+    if len(s) >= long_line and (len(_CJK.findall(s)) * 2 >= len(s) or len(line.strip()) >= 3 * long_line):
+        return True
+    return False
 
 
 def describe(el: etree._Element) -> str:
@@ -34,15 +55,15 @@ def _score(el: etree._Element, g) -> float:
     + a bonus per long line - link text - chrome phrases."""
     lex = lexicon()
     text = head_text(el, _SCORE_TEXT)
-    cjk = len(_CJK.findall(text))
+    cjk = text_units(text)
     if cjk < g.min_cjk:
         return float("-inf")
     links = 0
     for i, a in enumerate(el.iter("a")):
         if i >= _SCORE_LINKS:
             break
-        links += len(_CJK.findall(head_text(a, 200)))
-    lines = sum(1 for ln in text.split("\n") if len(squash(ln)) >= g.long_line)
+        links += text_units(head_text(a, 200))
+    lines = sum(1 for ln in text.split("\n") if _long_line(ln, g.long_line))
     chrome = len(lex.chrome_re.findall(text))
     score = cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
     return score * name_factor(el, g) if score > 0 else score
@@ -77,7 +98,7 @@ def _best_of(els: list[etree._Element]) -> etree._Element | None:
     font-size widget may carry the container's id while the text sits elsewhere)."""
     best, best_n = None, _MIN_CJK - 1
     for el in els:
-        n = len(_CJK.findall(text_of(el)))
+        n = text_units(text_of(el))
         if el.find(".//img") is not None or el.find(".//table") is not None:
             n += _MIN_CJK
         if n > best_n:

@@ -286,6 +286,7 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
     order = 10_000
     done_text: set[str] = set()
     done_els = ElementSet()
+    inside_labelled: list[tuple[etree._Element, str]] = []
     for el in colons:
         if el in in_blocks:
             continue
@@ -305,6 +306,8 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
             bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
         run_hit = lex.runon_re.match(stripped)
         if inside and not is_info:
+            if run_hit and stripped not in done_text:
+                inside_labelled.append((el, stripped))
             continue
         if is_info:
             if stripped in done_text:
@@ -339,9 +342,27 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
                 order += 1
                 v = "" if is_placeholder(value) else _clean_field_value(fld, value)
                 found.append(Found(fld, _label_text(label), v, RANK_RUNON, order, lex.label_rank.get(n, 100)))
+    # Labelled lines at the top of the body container (索引号：… / 发文机关：… as <li> or
+    # <p>) are the page's metadata block when there are three or more: read, and left
+    # out of the body.  Fewer may be the text's own ("时间：3月5日上午").
+    if len(inside_labelled) >= _INSIDE_BLOCK:
+        for el, stripped in inside_labelled:
+            done_text.add(stripped)
+            info_lines.append(el)
+            for label, value in _split_labelled(stripped, lex.split_re):
+                n = norm_label(label)
+                fld = lex.label_field.get(n)
+                if fld is None or fld == "-" or len(value) > 300:
+                    continue
+                order += 1
+                v = "" if is_placeholder(value) else _clean_field_value(fld, value)
+                found.append(Found(fld, _label_text(label), v, RANK_RUNON, order, lex.label_rank.get(n, 100),
+                                   inside=True))
 
 
-_INFO_ITEM_TAGS = frozenset({"li", "span", "em", "i", "font", "small", "div", "p", "td"})
+_INSIDE_BLOCK = 3   # labelled lines inside the body that make a metadata block
+
+_INFO_ITEM_TAGS = frozenset({"li", "span", "em", "i", "font", "small", "td"})
 
 
 def _unlabelled_info_dates(el: etree._Element, text: str, lex) -> list[tuple[etree._Element, object]]:
@@ -355,7 +376,9 @@ def _unlabelled_info_dates(el: etree._Element, text: str, lex) -> list[tuple[etr
         if d is not None:
             out.append((el, d))
     parent = el.getparent()
-    if el.tag in _INFO_ITEM_TAGS and parent is not None:
+    # items of one short list or line only: the signature date below a labelled
+    # paragraph is not the info line's
+    if el.tag in _INFO_ITEM_TAGS and parent is not None and short_text(parent, 2 * lex.info_max) is not None:
         for sib in parent:
             if sib is el or not isinstance(sib.tag, str) or sib.tag != el.tag:
                 continue

@@ -25,8 +25,18 @@ _NUMBERING = (
     (2, re.compile(r"^[（(]\s*[一二三四五六七八九十百]+\s*[）)]")),
     (3, re.compile(r"^\d{1,2}\s*[.．、](?!\d)")),
     (4, re.compile(r"^[（(]\s*\d{1,2}\s*[）)]")),
+    # English editions: I. → 1, (I) → 2 (1. and (1) as above)
+    (1, re.compile(r"^(?=[IVX])X{0,3}(IX|IV|V?I{0,3})\.\s*(?=[A-Z])")),
+    (2, re.compile(r"^\(\s*(?=[IVX])X{0,3}(IX|IV|V?I{0,3})\s*\)\s*(?=[A-Z])")),
 )
+#: an English sentence end: a full stop, semicolon … followed by a space or the end
+_EN_SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\b[A-Z][a-z])(?<!\bNo)[.;!?](?=\s|$)")
+_EN_ORG = re.compile(r"\b(Council|Office|Ministry|Commission|Government|Bureau|Administration|Committee|Department|"
+                     r"Agency|Center|Centre|Authority|Congress|Court|Procuratorate|Bank|Corporation|Association|"
+                     r"Federation|Institute|University|Group|Company|Team|Headquarters)\b")
 _SENTENCE_END = re.compile(r"[。；;！？!?]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NUMBERING_PREFIX = re.compile(r"^(\(?\s*([IVX]+|\d{1,2})\s*[).、．]?)\s*")
 #: Lines that follow a signature: （此件公开发布）, （本文有删减）, 附注, （联系人：…）.
 _NOTE = re.compile(r"^[（(][^（()）]{1,40}[）)]$|^附\s*注[:：]|^[（(]\s*(联系人|联系电话)[:：]")
 _NOTE_STRICT = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]")
@@ -154,7 +164,13 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
 def _org_like(b: Block) -> bool:
     t = b.text.strip()
     s = squash(t)
-    if b.kind != "p" or not s or len(s) > 40 or _SENTENCE_END.search(s) or "：" in s or ":" in s:
+    if b.kind != "p" or not s or "：" in s or ":" in s:
+        return False
+    if is_latin(t):   # General Office of the State Council
+        if len(t.split()) > 14 or _EN_SENTENCE_END.search(t) or parse_date(t):
+            return False
+        return b.align == "right" or bool(_EN_ORG.search(t))
+    if len(s) > 40 or _SENTENCE_END.search(s):
         return False
     if parse_date(t):
         return False
@@ -218,6 +234,8 @@ def level_of(b: Block) -> int | None:
     level = numbering_level(t)
     if level is None:
         return None
+    if is_latin(t):
+        return _english_level(b, t, level)
     s = squash(t)
     body = s
     # run-in: a sentence end followed by more text
@@ -231,6 +249,30 @@ def level_of(b: Block) -> int | None:
     if len(s) > 30 and b.bold < 0.5 and b.hfont < 0.5:
         return None
     if m and b.bold < 0.5 and b.hfont < 0.5:  # "一、明确年度目标。" alone, plain: a list item
+        return None
+    return level
+
+
+def is_latin(text: str) -> bool:
+    """A line written in English (Latin letters, little or no CJK)."""
+    letters = sum(1 for c in text if c.isascii() and c.isalpha())
+    return letters >= 3 and letters > 2 * len(_CJK.findall(text))
+
+
+def _english_level(b: Block, t: str, level: int) -> int | None:
+    """Heading rules for an English line: standalone (no sentence after the first),
+    short in words, and plain lines shorter still."""
+    m = _NUMBERING_PREFIX.match(t)
+    rest = t[m.end():] if m else t
+    end = _EN_SENTENCE_END.search(rest)
+    if end and rest[end.end():].strip():
+        return None
+    if ":" in rest.rstrip(":") or "：" in rest.rstrip("："):
+        return None
+    words = len(rest.split())
+    if words > 16 or (words > 10 and b.bold < 0.5 and b.hfont < 0.5):
+        return None
+    if end and b.bold < 0.5 and b.hfont < 0.5:
         return None
     return level
 
