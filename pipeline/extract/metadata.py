@@ -115,9 +115,11 @@ def _next_element(el: etree._Element) -> etree._Element | None:
 
 
 def _label_text(raw: str) -> str:
+    """The label as shown, without its colon and padding (索 引 号 → 索引号; an
+    English label keeps its single spaces: Index No.)."""
     t = unicodedata.normalize("NFKC", raw)
-    t = re.sub(r"[\s\u3000\xa0]+", "", t)
-    return t.rstrip(":：").strip()
+    t = re.sub(r"[\s\u3000\xa0]+", " " if t.strip().isascii() else "", t)
+    return t.strip().rstrip(":：").strip()
 
 
 def _row_block(el: etree._Element) -> etree._Element | None:
@@ -171,7 +173,7 @@ def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]
 
 def _clean_field_value(fld: str, value: str) -> str:
     v = clean_value(value)
-    if fld in _CODE_FIELDS:
+    if fld in _CODE_FIELDS and not re.search(r"[A-Za-z]{2,}\s", v):   # English codes keep their words apart
         v = squash(v)
     return v
 
@@ -259,6 +261,29 @@ def _has_block_child(el: etree._Element) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS and c.tag != "br" for c in el)
 
 
+def leading_lines(container: etree._Element, skip: ElementSet | None = None, limit: int = 12) -> ElementSet:
+    """The container's first lines (elements without blocks inside, with text), up to
+    the first line of running text: where a title, an info line or a label block
+    sits when the body element holds them too."""
+    lex = lexicon()
+    out = ElementSet()
+    for el in container.iter():
+        if not isinstance(el.tag, str) or el is container or (skip is not None and el in skip) \
+                or _has_block_child(el):
+            continue
+        t = short_text(el, 400)
+        if t is None:
+            break
+        if not t.strip():
+            continue
+        if len(t.strip()) > _RUNNING_TEXT and not lex.info_re.search(t):
+            break
+        out.add(el)
+        if len(out) >= limit:
+            break
+    return out
+
+
 def _runon(colons: list[etree._Element], container: etree._Element | None,
            found: list[Found], info_lines: list[etree._Element], meta_blocks: list[etree._Element]) -> None:
     """Labelled text outside the body and outside the label/value blocks already read:
@@ -267,21 +292,7 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
     in_blocks = ElementSet(e for b in meta_blocks for e in b.iter())
     # an info line can sit inside the container, above the text: look at its first
     # lines, up to the first paragraph of running text
-    head_lines = ElementSet()
-    if container is not None:
-        n = 0
-        for el in container.iter():
-            if not isinstance(el.tag, str) or el is container or el in in_blocks or _has_block_child(el):
-                continue
-            t = short_text(el, 400)
-            if t is None or not t.strip():
-                continue
-            if len(t.strip()) > _RUNNING_TEXT and not lex.info_re.search(t):
-                break
-            head_lines.add(el)
-            n += 1
-            if n >= 12:
-                break
+    head_lines = leading_lines(container, in_blocks) if container is not None else ElementSet()
 
     order = 10_000
     done_text: set[str] = set()
@@ -463,11 +474,13 @@ def _pick(found: list[Found]) -> dict[str, Found]:
 
 
 def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found],
-                      container: etree._Element | None, trusted: bool, raw: tuple[str, str] | None) -> None:
+                      container: etree._Element | None, trusted: bool, raw: tuple[str, str] | None,
+                      leading: ElementSet | None = None, info_lines: list | None = None) -> None:
     """A publish date sitting unlabelled in an element: a profile's own selectors
     (gov.cn div.pages-date, Shanghai small.PBtime) rank with the info line; the
-    generic guesses (.date, .time ...) only count above the body and rank last, so a
-    date in a related-items list never wins over a real one."""
+    generic guesses (.date, .time ...) only count above the body (or among the body
+    element's leading lines, when it holds the title too) and rank last, so a date in
+    a related-items list never wins over a real one."""
     where = None
     if container is not None and not trusted:
         where = container.xpath("count(preceding::*)")
@@ -475,24 +488,30 @@ def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: l
         if raw is not None and not may_match(sel, *raw):
             continue
         for el in select(root, sel)[:20]:  # bounded: each position test walks the page
-            if container is not None and (el is container or container in el.iterancestors()):
+            inside = container is not None and (el is container or container in el.iterancestors())
+            if inside and (leading is None or el not in leading):
                 continue
-            if where is not None and el.xpath("count(preceding::*)") >= where:
+            if not inside and where is not None and el.xpath("count(preceding::*)") >= where:
                 continue
             t = short_text(el, 200)
             if not t:
                 continue
             own = (el.text or "").strip() or t
             d = find_date(own)
-            if d is not None:
+            if d is not None and (not inside or parse_date(t.strip()) is not None):
                 found.append(Found("published-date", "", d.shown, RANK_INFO if trusted else RANK_META + 1,
                                    15_000))
+                if inside and info_lines is not None:
+                    info_lines.append(el)   # the date line above the text is not the text
                 return
+
+
+_TITLE_TAGS = frozenset({"h1", "h2", "h3"})
 
 
 def _title_element(root: etree._Element, container: etree._Element | None,
                    selectors: tuple[str, ...], title_tag: str, pm: PageMeta,
-                   raw: tuple[str, str] | None = None) -> str | None:
+                   raw: tuple[str, str] | None = None, leading: ElementSet | None = None) -> str | None:
     """The title shown on the page, from the profile's title selectors.
 
     A candidate must look like a title (4–200 characters, not a label or info line)
@@ -503,7 +522,8 @@ def _title_element(root: etree._Element, container: etree._Element | None,
         if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
             continue
         for el in select(root, sel):
-            if container is not None and (el is container or container in el.iterancestors()):
+            if container is not None and (el is container or container in el.iterancestors()) \
+                    and (leading is None or el not in leading or el.tag not in _TITLE_TAGS):
                 continue
             t = short_text(el, 300)
             if not t:
@@ -560,7 +580,8 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
         if f.rank == RANK_PAIR and (f.block is None or id(f.block) not in block_ids):
             f.rank = RANK_RUNON
     _runon(colons, container, found, pm.info_lines, pm.blocks)
-    _unlabelled_dates(root, date_selectors, found, container, trusted_dates, raw)
+    leading = leading_lines(container) if container is not None else None
+    _unlabelled_dates(root, date_selectors, found, container, trusted_dates, raw, leading, pm.info_lines)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
     best = _pick(found)
@@ -579,7 +600,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     tt = root.find(".//title")
     title_tag = (tt.text or "").strip() if tt is not None else ""
     if not title:
-        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw)
+        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw, leading)
     if not title and title_tag:
         title = clean_title(title_tag, tags.get("sitename"), tags.get("columnname"))
         pm.title_source = "<title>"

@@ -395,12 +395,13 @@ def _as_article(p: etree._Element, num: str) -> bool:
     return True
 
 
-def _fill(parent: etree._Element, blocks: list[Block], *, opening: bool) -> etree._Element:
+def _fill(parent: etree._Element, blocks: list[Block], *, opening: bool,
+          under_masthead: bool = False) -> etree._Element:
     """Blocks of one part into ``parent`` (body or annex), nested in sections; returns
     the element open at the end (where trailing blocks go)."""
     levels, kinds = _levels(blocks)
     if opening:
-        _opening_roles(blocks, levels)
+        _opening_roles(blocks, levels, under_masthead)
     regulation = is_regulation(blocks)
     stack: list[tuple[int, etree._Element]] = [(0, parent)]
     captions = _captions(blocks, levels)
@@ -434,7 +435,7 @@ def _fill(parent: etree._Element, blocks: list[Block], *, opening: bool) -> etre
     return stack[-1][1]
 
 
-def _opening_roles(blocks: list[Block], levels: list[int | None]) -> None:
+def _opening_roles(blocks: list[Block], levels: list[int | None], under_masthead: bool) -> None:
     """Roles of the first lines of the main text: 主送机关 (各…：), a regulation's own
     title under its masthead (subtitle) and the note under a title (题注)."""
     if not blocks or blocks[0].kind != "p":
@@ -447,7 +448,7 @@ def _opening_roles(blocks: list[Block], levels: list[int | None]) -> None:
     s = squash(first.text)
     if not levels[0] and 2 <= len(s) <= 40 and not _SENTENCE_END.search(s) and not is_title_note(first.text) \
             and (first.align == "center" or first.bold >= 0.5) and len(blocks) > 1 \
-            and is_title_note(blocks[1].text):
+            and (under_masthead or is_title_note(blocks[1].text)):
         first.el.set("role", "subtitle")
         i = 1
     if blocks[i].kind == "p" and not levels[i] and is_title_note(blocks[i].text):
@@ -472,7 +473,7 @@ def build_body(layout: Layout, extra_attachments: list[Block]) -> etree._Element
     body = E("body")
     if layout.masthead is not None:
         body.append(_masthead(layout.masthead))
-    last = _fill(body, layout.main, opening=True)
+    last = _fill(body, layout.main, opening=True, under_masthead=layout.masthead is not None)
     closing = layout.closing
     if closing is not None:
         sig = sub(body, "signature")
