@@ -144,7 +144,33 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
     why = f"generic: the highest score of {len(scored)} candidate(s), {scored[0][0]:.0f}"
     if len(scored) > 1:
         why += f" (next: {describe(scored[1][2])}, {scored[1][0]:.0f})"
-    return None, [why], scored[0][2], None
+    best = scored[0][2]
+    inner = _named_prose_block(best, [el for _, _, el in scored[1:]], g)
+    if inner is not None:
+        return None, [why, f"narrowed to {describe(inner)}: it is named for content and holds the "
+                           f"running text of {describe(best)}"], inner, None
+    return None, [why], best, None
+
+
+_PROSE = re.compile(r"[，。；！？]|[,.;](?=\s)")
+_PROSE_SHARE = 0.9
+
+
+def _named_prose_block(best: etree._Element, others: list[etree._Element], g) -> etree._Element | None:
+    """Inside a winner whose name says nothing of content (``div.row``,
+    ``div.container``), the candidate named for content (``div#content``) that holds
+    nearly all of its running text: what the winner adds is lists, headlines and chrome
+    (a sidebar of unlinked headlines outweighs a short article by characters alone)."""
+    if name_factor(best, g) > 1.0:
+        return None
+    total = len(_PROSE.findall(head_text(best, _SCORE_TEXT)))
+    if total == 0:
+        return None
+    inside = [el for el in others if best in el.iterancestors() and name_factor(el, g) > 1.0]
+    for el in inside:
+        if len(_PROSE.findall(head_text(el, _SCORE_TEXT))) >= _PROSE_SHARE * total:
+            return el
+    return None
 
 
 _MAX_PARENTS = 120
