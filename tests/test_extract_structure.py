@@ -185,3 +185,13 @@ def test_content_after_a_stray_end_of_page_stays_in_the_body(markup):
     root = parse(markup).root
     body = root.find("body")
     assert body is not None and "正文在此" in "".join(body.itertext())
+
+
+def test_a_label_over_file_links_after_the_signature_is_an_attachment_list_not_an_annex():
+    filler = "为做好有关工作，现将工作方案印发给你们，请结合实际认真贯彻落实，确保各项任务按期完成。"
+    sig = "<p align='right'>某某县人民政府办公室</p><p align='right'>2024年6月1日</p>"
+    links = "<p>附件：</p><p><a href='/f/fg.docx'>重点任务分工表.docx</a></p><p><a href='/f/qd.xlsx'>清单.xlsx</a></p>"
+    doc = extract(_page(f"<p>{filler}</p>{sig}{links}"), name="x.html")
+    assert doc.find(f".//{{{NS}}}annex") is None
+    assert doc.find(f".//{{{NS}}}signature") is not None
+    assert len(doc.findall(f"{{{NS}}}body/{{{NS}}}attachment")) == 2

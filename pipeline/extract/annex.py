@@ -108,16 +108,17 @@ def split_annexes(blocks: list[Block], find_closing: Callable) -> tuple[list[Blo
     """(main text, its closing or None, annexes).
 
     A label starts the annexes when the text above it ends with a signature, or when
-    the 附件说明 above announces the title that follows it; a label with its title on
-    the same line must also be followed by an annex's content (not only file names)."""
+    the 附件说明 above announces the title that follows it; a label with a colon (附件：,
+    附件1：title) must also be followed by an annex's content, not only file names."""
     for k in range(1, len(blocks)):
         lab = annex_label(blocks[k])
         if lab is None:
             continue
         after = blocks[k + 1:]
-        if not after:
-            continue
-        if lab[2] is not None and not _substantial(after):
+        if not any(b.kind != "attachment" for b in after):
+            continue   # 附件： over file links only: an attachment list, not an annex
+        colon = squash(blocks[k].text)[-1:] in (":", "：")
+        if (lab[2] is not None or colon) and not _substantial(after):
             continue
         main, closing = find_closing(blocks[:k])
         title = lab[2] if lab[2] is not None else (after[0].text if _title_like(after[0]) else None)
