@@ -62,7 +62,13 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 def language(body: etree._Element) -> str:
     """``en`` for an English edition of a portal's page (more English words than
     Chinese characters in its body), else ``zh-CN``."""
-    text = "".join(body.itertext())[:20_000]
+    parts, size = [], 0
+    for t in body.itertext():   # the first 20 000 characters are enough
+        parts.append(t)
+        size += len(t)
+        if size >= 20_000:
+            break
+    text = "".join(parts)
     return "en" if len(_WORD.findall(text)) > len(_CJK.findall(text)) else "zh-CN"
 
 

@@ -23,6 +23,7 @@ _LABEL = re.compile(rf"^附件({_NUM})?[:：]?$")
 #: a label with the annex title on the same line: 附件1：废止规范性文件目录
 _LABEL_TITLED = re.compile(rf"^(附件({_NUM})?)[:：](.+)$")
 _SENTENCE_END = re.compile(r"[。；;！？!?]$")
+_MAX_LABELS = 20   # label lines tried as the start of the annexes
 _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -110,10 +111,14 @@ def split_annexes(blocks: list[Block], find_closing: Callable) -> tuple[list[Blo
     A label starts the annexes when the text above it ends with a signature, or when
     the 附件说明 above announces the title that follows it; a label with a colon (附件：,
     附件1：title) must also be followed by an annex's content, not only file names."""
+    tried = 0
     for k in range(1, len(blocks)):
         lab = annex_label(blocks[k])
         if lab is None:
             continue
+        tried += 1
+        if tried > _MAX_LABELS:   # bounded work on a page of a thousand 附件 lines
+            break
         after = blocks[k + 1:]
         if not any(b.kind != "attachment" for b in after):
             continue   # 附件： over file links only: an attachment list, not an annex

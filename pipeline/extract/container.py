@@ -6,7 +6,6 @@ import re
 
 from lxml import etree
 
-from .html import text_of
 from .lexicon import lexicon, squash
 from .metadata import head_text, short_text
 from .profiles import Profile, catalogue, evidence
@@ -98,7 +97,7 @@ def _best_of(els: list[etree._Element]) -> etree._Element | None:
     font-size widget may carry the container's id while the text sits elsewhere)."""
     best, best_n = None, _MIN_CJK - 1
     for el in els:
-        n = text_units(text_of(el))
+        n = text_units(head_text(el, _SCORE_TEXT))
         if el.find(".//img") is not None or el.find(".//table") is not None:
             n += _MIN_CJK
         if n > best_n:
@@ -154,6 +153,7 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
 
 _PROSE = re.compile(r"[，。；！？]|[,.;](?=\s)")
 _PROSE_SHARE = 0.9
+_MAX_NAMED = 20
 
 
 def _named_prose_block(best: etree._Element, others: list[etree._Element], g) -> etree._Element | None:
@@ -166,8 +166,8 @@ def _named_prose_block(best: etree._Element, others: list[etree._Element], g) ->
     total = len(_PROSE.findall(head_text(best, _SCORE_TEXT)))
     if total == 0:
         return None
-    inside = [el for el in others if best in el.iterancestors() and name_factor(el, g) > 1.0]
-    for el in inside:
+    inside = [el for el in others if name_factor(el, g) > 1.0 and best in el.iterancestors()]
+    for el in inside[:_MAX_NAMED]:
         if len(_PROSE.findall(head_text(el, _SCORE_TEXT))) >= _PROSE_SHARE * total:
             return el
     return None
