@@ -329,12 +329,11 @@ def arrange(blocks: list[Block]) -> Layout:
     return Layout(masthead, main, closing, annexes)
 
 
-def _levels(blocks: list[Block]) -> tuple[list[int | None], list[str | None]]:
+def _levels(blocks: list[Block], regulation: bool) -> tuple[list[int | None], list[str | None]]:
     """Heading level (or None) and unit kind of every block of one part (the main
     text or an annex).  第X编/章/节 take the top levels; the GB/T numbering follows
     below them, except in a regulation, where numbered lines are items of an article."""
     kinds, kind_level = unit_levels(blocks)
-    regulation = is_regulation(blocks)
     levels: list[int | None] = []
     attach_list = False
     for b, kind in zip(blocks, kinds):
@@ -348,12 +347,7 @@ def _levels(blocks: list[Block]) -> tuple[list[int | None], list[str | None]]:
             attach_list = False
         if attach_list and b.kind == "p" and b.el.get("role") is None:
             b.el.set("role", "attachment-note")   # 附件说明 (GB/T 9704 7.3.4)
-        if kind is not None:
-            levels.append(None)
-        elif attach_list or regulation:
-            levels.append(None)
-        else:
-            levels.append(level_of(b))
+        levels.append(None if kind is not None or attach_list or regulation else level_of(b))
     _demote_lists(blocks, levels)
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
@@ -399,10 +393,10 @@ def _fill(parent: etree._Element, blocks: list[Block], *, opening: bool,
           under_masthead: bool = False) -> etree._Element:
     """Blocks of one part into ``parent`` (body or annex), nested in sections; returns
     the element open at the end (where trailing blocks go)."""
-    levels, kinds = _levels(blocks)
+    regulation = is_regulation(blocks)
+    levels, kinds = _levels(blocks, regulation)
     if opening:
         _opening_roles(blocks, levels, under_masthead)
-    regulation = is_regulation(blocks)
     stack: list[tuple[int, etree._Element]] = [(0, parent)]
     captions = _captions(blocks, levels)
     for i, (b, lv) in enumerate(zip(blocks, levels)):
