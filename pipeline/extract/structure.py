@@ -1,9 +1,12 @@
 """From a flat list of blocks to the canonical body: trim chrome at the ends, drop the
-repeated title and 文号, find the closing signature, recognise headings, nest sections.
+repeated title and 文号, split off a regulation's masthead and the annexes, find the
+closing signature, recognise headings, nest sections.
 
 Headings (GB/T 9704-2012): 一、 → level 1, （一） → 2, 1. → 3, （1） → 4, on a
 *standalone* line; a numbered run-in paragraph ("（一）指导思想。以……") stays a
 paragraph.  Bold or a heading face (黑体, 楷体) only breaks ties for longer lines.
+English editions number I. → 1, (I) → 2 the same way.  A regulation's 第X编/章/节
+take the top levels (``regulation.py``); each annex restarts the levels.
 """
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from lxml import etree
 from ..canonical import E, q, sub
 from .body import Block
 from .dates import parse_date
-from .lexicon import lexicon, norm_label, squash
 from .annex import Annex, split_annexes
+from .lexicon import lexicon, norm_label, squash
 from .metadata import is_info_line as _is_info_line
 from .regulation import Masthead, article_number, find_masthead, is_order_line, is_regulation, is_title_note, unit_levels
 
