@@ -73,8 +73,9 @@ _NAME_PARTS = re.compile(r"[^a-z]+")
 
 def name_factor(el: etree._Element, g) -> float:
     """What the element's id and classes say it holds: 1 + weight when a part of them
-    names content (``detil-new-cont``, ``article_content_01``), 1 - weight when one
-    names layout or chrome (``row``, ``sidebar``) and none names content, else 1.
+    names content (``detil-new-cont``, ``article_content_01``) and none names layout,
+    1 - weight when one names layout or chrome (``row``, ``sidebar``) and none names
+    content, else 1.
     Parts, not substrings: ``xcontenty`` names nothing."""
     if not g.name_weight:
         return 1.0
@@ -82,11 +83,12 @@ def name_factor(el: etree._Element, g) -> float:
     if not names.strip():
         return 1.0
     parts = set(_NAME_PARTS.split(names))
-    if parts & g.content_names:
+    content, layout = bool(parts & g.content_names), bool(parts & g.layout_names)
+    if content and not layout:
         return 1.0 + g.name_weight
-    if parts & g.layout_names:
+    if layout and not content:
         return 1.0 - g.name_weight
-    return 1.0
+    return 1.0   # both (news-con-list, article-list) or neither: the name says nothing
 
 
 _MIN_CJK = 10  # a profile container with less than this (and no image or table) is a decoy
