@@ -122,7 +122,7 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
             el = _best_of(select(root, sel))
             if el is not None:
                 ev = ev + [f"container {sel!r}"]
-                if is_weak(ev):
+                if is_weak(ev) or _holds_meta_block(el, prof, raw, low):
                     inner = narrow(el, cat.generic)
                     if inner is not el:
                         ev.append(f"narrowed to {describe(inner)}: the rest of {describe(el)} is "
@@ -206,6 +206,15 @@ def paragraph_parents(root: etree._Element, exclude: tuple[str, ...] = ()) -> li
                 entry[1] += 1
     ranked = sorted(counts.values(), key=lambda e: (-e[1], e[2]))[:_MAX_PARENTS]
     return [e[0] for e in sorted(ranked, key=lambda e: e[2])]
+
+
+def _holds_meta_block(el: etree._Element, prof: Profile, raw: str, low: str) -> bool:
+    """The container holds the profile's own 信息公开 block: a layout block (a
+    profile's last-resort ``div.wrap``), not the article."""
+    for sel in prof.meta_blocks:
+        if may_match(sel, raw, low) and any(m is not el and el in m.iterancestors() for m in select(el, sel)):
+            return True
+    return False
 
 
 def is_weak(evidence: list[str]) -> bool:

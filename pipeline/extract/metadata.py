@@ -509,15 +509,20 @@ def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: l
 _TITLE_TAGS = frozenset({"h1", "h2", "h3"})
 
 
+_SENTENCE_END_RE = re.compile(r"[。；！？]$")
+
+
 def _title_element(root: etree._Element, container: etree._Element | None,
                    selectors: tuple[str, ...], title_tag: str, pm: PageMeta,
-                   raw: tuple[str, str] | None = None, leading: ElementSet | None = None) -> str | None:
+                   raw: tuple[str, str] | None = None, leading: ElementSet | None = None,
+                   title_raw: str = "") -> str | None:
     """The title shown on the page, from the profile's title selectors.
 
     A candidate must look like a title (4–200 characters, not a label or info line)
     and, when the page has a <title>, be part of it: that rules out a label cell
     that happens to share a class name (``td.bt`` labels vs ``div.bt`` titles)."""
     lex = lexicon()
+    fallback: tuple[str, str, str] | None = None
     for sel in selectors:
         if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
             continue
@@ -532,9 +537,18 @@ def _title_element(root: etree._Element, container: etree._Element | None,
             if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field:
                 continue
             if title_tag and st not in title_tag and title_tag not in st:
+                if fallback is None and 8 <= len(st) <= 100 and not _SENTENCE_END_RE.search(st):
+                    fallback = (sel, t, st)
                 continue
             pm.title_source = f"element {sel}"
             return clean_value(t)
+    # A <title> made of the column and the site only (工作进展情况_平潭综合实验区党工委管委会):
+    # the first title-like element, longer than any part of it, is the title.
+    if fallback is not None and title_raw:
+        parts = [squash(x) for x in _TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()]
+        if parts and max(len(x) for x in parts) < len(fallback[2]):
+            pm.title_source = f"element {fallback[0]} (the <title> names only the column and site)"
+            return clean_value(fallback[1])
     return None
 
 
@@ -600,7 +614,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     tt = root.find(".//title")
     title_tag = (tt.text or "").strip() if tt is not None else ""
     if not title:
-        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw, leading)
+        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw, leading, title_tag)
     if not title and title_tag:
         title = clean_title(title_tag, tags.get("sitename"), tags.get("columnname"))
         pm.title_source = "<title>"
