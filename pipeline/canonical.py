@@ -88,6 +88,27 @@ class MetaValue:
 
 
 @dataclass(frozen=True)
+class WarcRecord:
+    """The web-archive record a page was read from."""
+    file: str
+    record_id: str
+    target_uri: str | None = None
+    date: str | None = None          # ISO 8601 date-time (WARC-Date)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a page came from, as the page or its archive states it (never fetched).
+
+    ``source`` says which statement gave ``url`` (``warc``, ``saved-from``,
+    ``url-comment``, ``canonical``, ``og-url``, ``meta-url``, ``base``)."""
+    url: str | None = None
+    source: str | None = None
+    captured: str | None = None      # ISO 8601 date-time
+    warc: WarcRecord | None = None
+
+
+@dataclass(frozen=True)
 class Provenance:
     input_name: str
     sha256: str
@@ -101,13 +122,15 @@ class Provenance:
     generator_version: str
     converted: datetime
     warnings: tuple[str, ...] = ()
+    origin: Origin | None = None
 
 
 def build_document(meta: Mapping[str, MetaValue], extra_fields: Iterable[tuple[str, str]],
                    provenance: Provenance, body: etree._Element,
-                   doc_id: str | None = None) -> etree._Element:
-    """Assemble a canonical document from its three parts (not yet validated)."""
-    root = E("document", version=VERSION, id=doc_id, xml_lang="zh-CN")
+                   doc_id: str | None = None, lang: str = "zh-CN") -> etree._Element:
+    """Assemble a canonical document from its three parts (not yet validated);
+    ``lang`` is the language the page is written in (``en`` for an English edition)."""
+    root = E("document", version=VERSION, id=doc_id, xml_lang=lang)
     m = sub(root, "meta")
     for name in META_FIELDS:
         mv = meta.get(name)
@@ -122,6 +145,12 @@ def build_document(meta: Mapping[str, MetaValue], extra_fields: Iterable[tuple[s
             sub(m, "field", value, label=label)
     p = sub(root, "provenance")
     sub(p, "input", name=provenance.input_name, sha256=provenance.sha256, bytes=provenance.size)
+    o = provenance.origin
+    if o is not None and (o.url or o.captured or o.warc):
+        oe = sub(p, "origin", url=o.url, from_=o.source if o.url else None, captured=o.captured)
+        if o.warc is not None:
+            sub(oe, "warc-record", file=o.warc.file, record_id=o.warc.record_id,
+                target_uri=o.warc.target_uri, date=o.warc.date)
     sub(p, "encoding", provenance.encoding, method=provenance.encoding_method,
         declared=provenance.declared_encoding)
     sub(p, "template", profile=provenance.profile, container=provenance.container)
@@ -184,6 +213,21 @@ def meta_of(doc: etree._Element) -> dict[str, str]:
         name = local(child)
         if name != "field":
             out[name] = (child.text or "").strip()
+    return out
+
+
+def origin_of(doc: etree._Element) -> dict[str, str]:
+    """Where the record's page came from: ``url``, ``from`` (which statement gave it),
+    ``captured``, and ``warc-file`` / ``warc-record-id`` when it was read from a web
+    archive; empty when nothing is known.  For manifests and catalogues."""
+    o = doc.find(f"{q('provenance')}/{q('origin')}")
+    if o is None:
+        return {}
+    out = {k: o.get(k) for k in ("url", "from", "captured") if o.get(k)}
+    w = o.find(q("warc-record"))
+    if w is not None:
+        out["warc-file"] = w.get("file")
+        out["warc-record-id"] = w.get("record-id")
     return out
 
 

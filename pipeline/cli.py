@@ -354,19 +354,28 @@ def inspect(page: Path, as_json: bool) -> None:
     The report shows:
       encoding    the character set used, and whether the page declared it or it
                   had to be detected
+      address     where the page came from, from the page's own statements
+                  (saved-from comment, canonical link, og:url, Url meta tag,
+                  base), the one used and the others; never fetched
       template    the portal family recognised (TRS, Hanweb, gov.cn, Guangdong
-                  gkmlpt, Beijing, Shanghai ...) and the markers that matched;
-                  "generic" when no known family fits
+                  gkmlpt, Beijing, Shanghai ...) and the markers that matched
+                  (a family matched on its URL alone narrows to the block that
+                  is the article); "generic" when no known family fits, with
+                  the winning score and the runner-up
       body from   the element taken as the article body
-      metadata    each field with the page's own label (信息索引号, 发文机关 ...)
-                  and the date exactly as the page shows it
+      metadata    each field with the page's own label (信息索引号, 发文机关,
+                  Index No. ...), where it was read (label/value block, info
+                  line, <meta> tag ...) and the date exactly as the page shows it
       also seen   values found elsewhere on the page that lost to a better
                   source, and labels whose value was a placeholder (— —, 无, /)
       trimmed     lines cut from the start and end of the body as page chrome
                   (breadcrumb, info line, share buttons, print/close, footer)
       left out    blocks inside the body element that are not the document
                   (the metadata table, the info line, a share bar), named
-      signature   the issuer and date found at the end of the document
+      masthead    a regulation's promulgation (国务院令 第N号, signer, date),
+                  which is not the document's signature
+      signature   the issuer and date that close the main text
+      annex       each annex (附件) after the signature, with its title
 
     \b
     Exit status: 0 the page can be extracted, 1 it cannot (the reason is printed:

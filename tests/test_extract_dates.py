@@ -17,13 +17,20 @@ from pipeline.extract.dates import find_date, parse_date
     ("２０２４年３月１８日", "2024-03-18", None),
     ("2024/3/5", "2024-03-05", None),
     ("2024.03.05", "2024-03-05", None),
+    # English editions
+    ("March 15, 2024", "2024-03-15", None),
+    ("Mar 15, 2024 09:35", "2024-03-15", "09:35:00"),
+    ("15 March 2024", "2024-03-15", None),
+    ("Sept. 3, 2023", "2023-09-03", None),
+    ("December 31 2023", "2023-12-31", None),
 ])
 def test_dates(text, iso, time):
     d = parse_date(text)
     assert d is not None and d.iso == iso and d.time == time and d.shown == text.strip()
 
 
-@pytest.mark.parametrize("text", ["2024-13-01", "2023-02-29", "第2024号", "国发〔2024〕2号", "4月20日 18:10"])
+@pytest.mark.parametrize("text", ["2024-13-01", "2023-02-29", "第2024号", "国发〔2024〕2号", "4月20日 18:10",
+                                  "May 2024", "February 30, 2024", "Marchant 5, 2024"])
 def test_not_dates(text):
     assert parse_date(text) is None
 

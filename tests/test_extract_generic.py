@@ -1,6 +1,7 @@
-"""The generic fallback on its own: every gold page with its template's container
-names and CMS markers renamed away and its <meta> tags removed must still score at
-the bars (the profiles are a speed-up and a provenance record, not a crutch)."""
+"""The generic fallback on its own: every gold page (ours, the shared corpus and the
+shared real pages) with its template's container names and CMS markers renamed away
+and its <meta> tags removed must still score at the bars (the profiles are a speed-up
+and a provenance record, not a crutch)."""
 from __future__ import annotations
 
 import re
@@ -9,11 +10,13 @@ import pytest
 
 from pipeline.extract import analyse
 
-from .support.extraction import CORPUS, PAGES, gold_pairs, ratios, score, scorer
+from .support.extraction import CORPUS, PAGES, SHARED, gold_pairs, ratios, score, scorer
 
 pytestmark = pytest.mark.skipif(scorer() is None, reason="shared/ (corpus and scorer) not beside the repo")
 
-PAIRS = (gold_pairs(CORPUS) if CORPUS.exists() else []) + gold_pairs(PAGES)
+REAL = SHARED / "corpus-real"
+PAIRS = (gold_pairs(CORPUS) if CORPUS.exists() else []) + gold_pairs(PAGES) \
+    + (gold_pairs(REAL) if REAL.exists() else [])
 CONTAINERS = ("zoom|Zoom|zoomcon|UCAP-CONTENT|TRS_Editor|Custom_UnionStyle|detailCont|content|fontzoom|"
               "article-content|pages_content|zw|xl-content|news-txt|cont|art_text|art_con|classify|mainText|"
               "ivs_content|j-show-body|news_cont_d_wrap|wzcon|TRS_PreAppend|wenz|"

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import PurePath
 
 from lxml import etree
 
 from .. import GENERATOR, __version__
-from ..canonical import Provenance, build_document, validate
+from ..canonical import Origin, Provenance, build_document, validate
 from ..decode import Decoded, decode
 from ..errors import NotAnArticle
 from .body import attachment_blocks, walk_container
@@ -26,9 +26,10 @@ from .container import choose_container, chrome_elements, describe
 from .gate import anti_bot, check_bytes, check_text, mirror_copy
 from .html import ElementSet, clean, dropped_inside, parse, text_of
 from .metadata import PageMeta, read_metadata
+from .origin import Statement, choose, statements
 from .profiles import catalogue
 from .selectors import select
-from .structure import Closing, Trimmed, build_body, find_closing, has_content, trim
+from .structure import Closing, Layout, Trimmed, arrange, build_body, has_content, trim
 
 __all__ = ["extract", "analyse", "Analysis", "choose_container"]
 
@@ -46,13 +47,49 @@ class Analysis:
     meta: PageMeta
     trimmed: Trimmed
     closing: Closing | None
+    layout: Layout | None = None
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)   # blocks inside the container left out, and why
     document: etree._Element | None = None
+    origin: Origin | None = None
+    statements: list[Statement] = field(default_factory=list)
 
 
-def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Analysis:
-    """Run every stage on one page and keep what each decided (see the module docstring)."""
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def language(body: etree._Element) -> str:
+    """``en`` for an English edition of a portal's page (more English words than
+    Chinese characters in its body), else ``zh-CN``."""
+    parts, size = [], 0
+    for t in body.itertext():   # the first 20 000 characters are enough
+        parts.append(t)
+        size += len(t)
+        if size >= 20_000:
+            break
+    text = "".join(parts)
+    return "en" if len(_WORD.findall(text)) > len(_CJK.findall(text)) else "zh-CN"
+
+
+def _origin(given: Origin | None, stated: list[Statement]) -> Origin | None:
+    """The caller's origin (a WARC record's target) first, else the page's best statement."""
+    best = choose(stated)
+    if given is not None and given.url:
+        return given if given.source else replace(given, source="warc")
+    if best is None:
+        return given
+    return Origin(url=best.url, source=best.source,
+                  captured=given.captured if given else None, warc=given.warc if given else None)
+
+
+def analyse(data: bytes, *, name: str, converted: datetime | None = None,
+            origin: Origin | None = None) -> Analysis:
+    """Run every stage on one page and keep what each decided (see the module docstring).
+
+    ``origin`` is what the caller knows of the page's address (a web archive's
+    WARC-Target-URI, ``source="warc"``); without it the page's own statements decide."""
+    given = origin
     check_bytes(data)
     dec = decode(data)
     warnings: list[str] = []
@@ -67,13 +104,13 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     bot = anti_bot(dec.text, root)
     if bot:
         raise NotAnArticle(f"anti-bot or firewall challenge page, not an article (found {bot!r})")
+    # the page's own address (needed by URL-shaped profiles) is read before the
+    # container, and before cleaning takes out the <link> elements
+    stated = statements(dec.text, root)
+    origin = _origin(given, stated)
+    base_href = next((s.url for s in stated if s.source == "base"), None)
+    url = origin.url if origin else None
     dropped = clean(root)
-    # the page's own URL (needed by URL-shaped profiles) is read before the container
-    url = None
-    for m in root.iter("meta"):
-        if (m.get("name") or m.get("property") or "").lower() in ("url", "og:url"):
-            url = (m.get("content") or "").strip() or None
-            break
     low = dec.text.lower()
     prof, markers, container, _sel = choose_container(root, dec.text, url, low)
     if container is None:
@@ -90,7 +127,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     meta = read_metadata(root, container, title_sel, prof.dates if prof else g.dates,
                          trusted_dates=prof is not None, raw=(dec.text, low),
                          block_selectors=prof.meta_blocks if prof else ())
-    base = meta.url
+    base = base_href or url
     chrome_els = chrome_elements(container)
     skip = ElementSet([*meta.blocks, *meta.info_lines, *chrome_els])
     skipped = []
@@ -117,8 +154,8 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
     links += container.xpath("following::a")
     in_container = ElementSet(container.iter("a"))
     outside = [b for b in attachment_blocks(links, base, seen) if b.source not in in_container]
-    blocks, closing = find_closing(blocks)
-    body = build_body(blocks, closing, outside)
+    layout = arrange(blocks)
+    body = build_body(layout, outside)
     if not has_content(body):
         raise NotAnArticle("the page has no article text: its body is empty or only page chrome")
     if "title" not in meta.values:
@@ -132,19 +169,21 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None) -> Ana
         profile=prof.id if prof else g.id, container=describe(container),
         generator=GENERATOR, generator_version=__version__,
         converted=converted or datetime.now(timezone.utc).replace(microsecond=0),
-        warnings=tuple(warnings))
+        warnings=tuple(warnings), origin=origin)
     stem = PurePath(name).stem
     doc = build_document(meta.values, meta.extra, prov, body,
-                         doc_id=stem if _ID_OK.fullmatch(stem) else None)
+                         doc_id=stem if _ID_OK.fullmatch(stem) else None, lang=language(body))
     validate(doc)
     return Analysis(dec, prov.profile, prof.name if prof else "generic fallback", markers,
-                    describe(container), meta, trimmed, closing, warnings, skipped, doc)
+                    describe(container), meta, trimmed, layout.closing, layout, warnings, skipped, doc,
+                    origin, stated)
 
 
-def extract(data: bytes, *, name: str, converted: datetime | None = None) -> etree._Element:
+def extract(data: bytes, *, name: str, converted: datetime | None = None,
+            origin: Origin | None = None) -> etree._Element:
     """A complete, validated canonical ``document`` for one saved page.
 
     Raises InputError (empty, binary, not HTML) or NotAnArticle (anti-bot challenge,
     empty shell, chrome only), each with a one-line reason.
     """
-    return analyse(data, name=name, converted=converted).document
+    return analyse(data, name=name, converted=converted, origin=origin).document

@@ -6,13 +6,38 @@ import re
 
 from lxml import etree
 
-from .html import text_of
 from .lexicon import lexicon, squash
 from .metadata import head_text, short_text
 from .profiles import Profile, catalogue, evidence
 from .selectors import may_match, select
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def cjk_count(text: str) -> int:
+    """CJK characters in ``text`` (counted by runs: ten times faster than one match each)."""
+    return sum(map(len, _CJK.findall(text)))
+#: an English word carries about as much as two Chinese characters
+WORD_UNITS = 2
+
+
+def text_units(text: str) -> int:
+    """How much text there is, in Chinese characters: each CJK character counts one,
+    each English word two (the English editions of the portals are scored alike)."""
+    n = cjk_count(text)
+    if n * 4 < len(text):   # little CJK: count the words too
+        n += WORD_UNITS * len(_WORD.findall(text))
+    return n
+
+
+def _long_line(line: str, long_line: int) -> bool:
+    """A line of running text: ``long_line`` CJK characters, or three times as many
+    characters of English (words and spaces)."""
+    s = squash(line)
+    if len(s) >= long_line and (cjk_count(s) * 2 >= len(s) or len(line.strip()) >= 3 * long_line):
+        return True
+    return False
 
 
 def describe(el: etree._Element) -> str:
@@ -34,17 +59,41 @@ def _score(el: etree._Element, g) -> float:
     + a bonus per long line - link text - chrome phrases."""
     lex = lexicon()
     text = head_text(el, _SCORE_TEXT)
-    cjk = len(_CJK.findall(text))
+    cjk = text_units(text)
     if cjk < g.min_cjk:
         return float("-inf")
     links = 0
     for i, a in enumerate(el.iter("a")):
         if i >= _SCORE_LINKS:
             break
-        links += len(_CJK.findall(head_text(a, 200)))
-    lines = sum(1 for ln in text.split("\n") if len(squash(ln)) >= g.long_line)
+        links += text_units(head_text(a, 200))
+    lines = sum(1 for ln in text.split("\n") if _long_line(ln, g.long_line))
     chrome = len(lex.chrome_re.findall(text))
-    return cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
+    score = cjk + g.line_bonus * lines - g.link_penalty * links - g.chrome_penalty * chrome
+    return score * name_factor(el, g) if score > 0 else score
+
+
+_NAME_PARTS = re.compile(r"[^a-z]+")
+
+
+def name_factor(el: etree._Element, g) -> float:
+    """What the element's id and classes say it holds: 1 + weight when a part of them
+    names content (``detil-new-cont``, ``article_content_01``) and none names layout,
+    1 - weight when one names layout or chrome (``row``, ``sidebar``) and none names
+    content, else 1.
+    Parts, not substrings: ``xcontenty`` names nothing."""
+    if not g.name_weight:
+        return 1.0
+    names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
+    if not names.strip():
+        return 1.0
+    parts = set(_NAME_PARTS.split(names))
+    content, layout = bool(parts & g.content_names), bool(parts & g.layout_names)
+    if content and not layout:
+        return 1.0 + g.name_weight
+    if layout and not content:
+        return 1.0 - g.name_weight
+    return 1.0   # both (news-con-list, article-list) or neither: the name says nothing
 
 
 _MIN_CJK = 10  # a profile container with less than this (and no image or table) is a decoy
@@ -55,7 +104,7 @@ def _best_of(els: list[etree._Element]) -> etree._Element | None:
     font-size widget may carry the container's id while the text sits elsewhere)."""
     best, best_n = None, _MIN_CJK - 1
     for el in els:
-        n = len(_CJK.findall(text_of(el)))
+        n = text_units(head_text(el, _SCORE_TEXT))
         if el.find(".//img") is not None or el.find(".//table") is not None:
             n += _MIN_CJK
         if n > best_n:
@@ -77,7 +126,14 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
                 continue
             el = _best_of(select(root, sel))
             if el is not None:
-                return prof, ev + [f"container {sel!r}"], el, sel
+                ev = ev + [f"container {sel!r}"]
+                if is_weak(ev) or _holds_meta_block(el, prof, raw, low):
+                    inner = narrow(el, cat.generic)
+                    if inner is not el:
+                        ev.append(f"narrowed to {describe(inner)}: the rest of {describe(el)} is "
+                                  "labels and page chrome")
+                        el = inner
+                return prof, ev, el, sel
     g = cat.generic
     cands: dict[int, etree._Element] = {}
     for sel in g.candidates:
@@ -85,18 +141,125 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
             continue
         for el in select(root, sel):
             cands.setdefault(id(el), el)
-    # parents of paragraphs, as in readability
-    for p in root.iter("p", "br"):
-        parent = p.getparent()
-        if parent is not None and parent.tag not in ("html", "body"):
-            cands.setdefault(id(parent), parent)
-        if len(cands) > 200:
-            break
+    for el in paragraph_parents(root, exclude=("html", "body")):
+        cands.setdefault(id(el), el)
     scored = [(s, i, el) for i, el in enumerate(cands.values()) if (s := _score(el, g)) != float("-inf")]
     if not scored:
         return None, [], None, None
     scored.sort(key=lambda t: (-t[0], t[1]))
-    return None, ["generic: scored container"], scored[0][2], None
+    why = f"generic: the highest score of {len(scored)} candidate(s), {scored[0][0]:.0f}"
+    if len(scored) > 1:
+        why += f" (next: {describe(scored[1][2])}, {scored[1][0]:.0f})"
+    best = scored[0][2]
+    inner = _named_prose_block(best, [el for _, _, el in scored[1:]], g)
+    if inner is not None:
+        return None, [why, f"narrowed to {describe(inner)}: it is named for content and holds the "
+                           f"running text of {describe(best)}"], inner, None
+    return None, [why], best, None
+
+
+_PROSE = re.compile(r"[，。；！？]|[,.;](?=\s)")
+_PROSE_SHARE = 0.9
+_MAX_NAMED = 20
+
+
+def _named_prose_block(best: etree._Element, others: list[etree._Element], g) -> etree._Element | None:
+    """Inside a winner whose name says nothing of content (``div.row``,
+    ``div.container``), the candidate named for content (``div#content``) that holds
+    nearly all of its running text: what the winner adds is lists, headlines and chrome
+    (a sidebar of unlinked headlines outweighs a short article by characters alone)."""
+    if name_factor(best, g) > 1.0:
+        return None
+    total = len(_PROSE.findall(head_text(best, _SCORE_TEXT)))
+    if total == 0:
+        return None
+    inside = [el for el in others if name_factor(el, g) > 1.0 and best in el.iterancestors()]
+    for el in inside[:_MAX_NAMED]:
+        if len(_PROSE.findall(head_text(el, _SCORE_TEXT))) >= _PROSE_SHARE * total:
+            return el
+    return None
+
+
+_MAX_PARENTS = 120
+_DIV_BLOCKS = frozenset({"div", "p", "table", "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                         "article", "form"})
+
+
+def _text_div(el: etree._Element) -> bool:
+    """A <div> used as a paragraph (Word and TRS exports): text of its own, no blocks inside."""
+    if not (el.text or "").strip() and not any((c.tail or "").strip() for c in el):
+        if not any(isinstance(c.tag, str) and c.tag in ("span", "font", "strong", "b") for c in el):
+            return False
+    return not any(isinstance(c.tag, str) and c.tag in _DIV_BLOCKS for c in el)
+
+
+def paragraph_parents(root: etree._Element, exclude: tuple[str, ...] = ()) -> list[etree._Element]:
+    """Parents of paragraphs (<p>, or a <div> used as one) and line breaks, as in
+    readability: the ones holding the
+    most of them, at most ``_MAX_PARENTS`` (a page's navigation can hold hundreds of
+    <p> before the article does)."""
+    counts: dict[int, list] = {}
+    for p in root.iter("p", "br", "div"):
+        if p.tag == "div" and not _text_div(p):
+            continue
+        parent = p.getparent()
+        if parent is not None and parent.tag not in exclude:
+            entry = counts.get(id(parent))
+            if entry is None:
+                counts[id(parent)] = [parent, 1, len(counts)]
+            else:
+                entry[1] += 1
+    ranked = sorted(counts.values(), key=lambda e: (-e[1], e[2]))[:_MAX_PARENTS]
+    return [e[0] for e in sorted(ranked, key=lambda e: e[2])]
+
+
+def _holds_meta_block(el: etree._Element, prof: Profile, raw: str, low: str) -> bool:
+    """The container holds the profile's own 信息公开 block: a layout block (a
+    profile's last-resort ``div.wrap``), not the article."""
+    for sel in prof.meta_blocks:
+        if may_match(sel, raw, low) and any(m is not el and el in m.iterancestors() for m in select(el, sel)):
+            return True
+    return False
+
+
+def is_weak(evidence: list[str]) -> bool:
+    """Evidence that is only the page's URL: the URL says which CMS made the page, not
+    which of its blocks holds the article."""
+    kinds = {e.split(" ", 1)[0] for e in evidence}
+    return "url" in kinds and not kinds & {"marker", "pattern", "block"}
+
+
+def _noise(el: etree._Element) -> int:
+    """Chrome phrases and metadata labels (label + colon) in an element's text."""
+    lex = lexicon()
+    text = head_text(el, _SCORE_TEXT)
+    return len(lex.chrome_re.findall(text)) + len(lex.runon_re.findall(text))
+
+
+def narrow(el: etree._Element, g) -> etree._Element:
+    """The block inside ``el`` whose text is the article, when ``el`` is a layout block.
+
+    A descendant wins when it scores higher by the generic score and the rest of ``el``
+    holds labels or chrome phrases (evidence that ``el`` wraps more than the article);
+    a descendant that merely leaves out links (an attachment list) does not."""
+    cands: dict[int, etree._Element] = {}
+    for sel in g.candidates:
+        for d in select(el, sel):
+            cands.setdefault(id(d), d)
+    for d in paragraph_parents(el):
+        cands.setdefault(id(d), d)
+    cands.pop(id(el), None)
+    if not cands:
+        return el
+    best_score, best = _score(el, g), el
+    outer_noise = _noise(el)
+    if outer_noise == 0:
+        return el
+    for d in cands.values():
+        s = _score(d, g)
+        if s > best_score and _noise(d) < outer_noise:
+            best_score, best = s, d
+    return best
 
 
 def chrome_elements(container: etree._Element) -> list[etree._Element]:

@@ -3,7 +3,8 @@
 Why not a generic date parser: dateparser has misread ``4月20日 18:10`` (the day as a
 year) and could not read ``2015年04月08日10:05``; the forms here are few and known:
 ``YYYY-MM-DD[ HH:MM[:SS]]``, ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYY年M月D日[ HH:MM]``,
-gov.cn's ``YYYY-MM-DD-HH:MM:SS``, and Chinese numerals ``二〇二四年二月二十三日``.
+gov.cn's ``YYYY-MM-DD-HH:MM:SS``, Chinese numerals ``二〇二四年二月二十三日``, and the
+English editions' ``March 15, 2024`` / ``Mar 15, 2024 09:35`` / ``15 March 2024``.
 """
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "О": 0, "O": 0, "0": 0, "
               "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = re.compile(r"(?P<y>[〇○零ＯОO0一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月"
                  r"(?P<d>[一二三四五六七八九十]{1,3})日")
+
+
+_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+           "oct": 10, "nov": 11, "dec": 12}
+_MON = (r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+        r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_EN_TIME = r"(?:\s*,?\s*(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?)?"
+_EN_MDY = re.compile(rf"(?<![A-Za-z]){_MON}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d)"
+                     + _EN_TIME, re.I)
+_EN_DMY = re.compile(rf"(?<![\d])(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}\s*,?\s*(?P<y>(?:19|20)\d\d)(?!\d)"
+                     + _EN_TIME, re.I)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,13 @@ def find_date(text: str) -> ParsedDate | None:
             if m["H"] is not None:
                 tm = f"{int(m['H']):02d}:{m['M']}:{m['S'] or '00'}"
             best = ParsedDate(iso, tm, text[m.start():m.end()].strip(), m.start(), m.end())
+    for rx in (_EN_MDY, _EN_DMY):
+        e = rx.search(t)
+        if e and (best is None or e.start() < best.start):
+            iso = _valid(int(e["y"]), _MONTHS[e["mon"][:3].lower()], int(e["d"]))
+            if iso:
+                tm = f"{int(e['H']):02d}:{e['M']}:{e['S'] or '00'}" if e["H"] is not None else None
+                best = ParsedDate(iso, tm, text[e.start():e.end()].strip(), e.start(), e.end())
     c = _CN.search(text)
     if c and (best is None or c.start() < best.start):
         y = int("".join(str(_CN_DIGITS[ch]) for ch in c["y"]))

@@ -83,6 +83,7 @@ def parse(text: str) -> Parsed:
                         "(control characters or stray surrogates) from the page")
     safe = _XML_DECL.sub("", safe, count=1)
     safe = prepare(safe)
+    safe = keep_content_after_stray_end_tags(safe)
     # A plain etree HTML parser: lxml.html's element-class lookup costs a Python call
     # per element proxy, and we need none of its methods.
     root, limit = _parse_bounded(safe)
@@ -137,6 +138,23 @@ def wrap_loose_body(root: etree._Element) -> None:
     for child in children[start:]:
         wrapper.append(child)
     body.append(wrapper)
+
+
+_END_OF_PAGE = re.compile(r"</\s*(?:html|body)\s*>", re.I)
+
+
+def keep_content_after_stray_end_tags(text: str) -> str:
+    """``text`` without its ``</html>`` and ``</body>`` end tags.
+
+    A server-side include often brings its own ``</html>`` (a header fragment saved as a
+    whole page), or a template closes ``</body>`` before the footer and the article.
+    libxml2 drops everything after a ``</html>`` and puts what follows a ``</body>``
+    outside the body; browsers keep both in the body.  The end of the text closes both
+    elements anyway, so removing the end tags loses nothing and keeps the content where
+    a reader sees it."""
+    if "</" not in text:
+        return text
+    return _END_OF_PAGE.sub("", text)
 
 
 def _parse_bounded(text: str) -> tuple[etree._Element, str | None]:

@@ -78,6 +78,8 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     return "".join(out)
 
 
+_RUNNING_TEXT = 80   # characters: a line this long without a label is the article's text
+
 _LONE_INFO_WEAK = frozenset({"时间", "日期", "作者"})
 
 
@@ -113,9 +115,11 @@ def _next_element(el: etree._Element) -> etree._Element | None:
 
 
 def _label_text(raw: str) -> str:
+    """The label as shown, without its colon and padding (索 引 号 → 索引号; an
+    English label keeps its single spaces: Index No.)."""
     t = unicodedata.normalize("NFKC", raw)
-    t = re.sub(r"[\s\u3000\xa0]+", "", t)
-    return t.rstrip(":：").strip()
+    t = re.sub(r"[\s\u3000\xa0]+", " " if t.strip().isascii() else "", t)
+    return t.strip().rstrip(":：").strip()
 
 
 def _row_block(el: etree._Element) -> etree._Element | None:
@@ -169,7 +173,7 @@ def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]
 
 def _clean_field_value(fld: str, value: str) -> str:
     v = clean_value(value)
-    if fld in _CODE_FIELDS:
+    if fld in _CODE_FIELDS and not re.search(r"[A-Za-z]{2,}\s", v):   # English codes keep their words apart
         v = squash(v)
     return v
 
@@ -257,29 +261,43 @@ def _has_block_child(el: etree._Element) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS and c.tag != "br" for c in el)
 
 
+def leading_lines(container: etree._Element, skip: ElementSet | None = None, limit: int = 12) -> ElementSet:
+    """The container's first lines (elements without blocks inside, with text), up to
+    the first line of running text: where a title, an info line or a label block
+    sits when the body element holds them too."""
+    lex = lexicon()
+    out = ElementSet()
+    for el in container.iter():
+        if not isinstance(el.tag, str) or el is container or (skip is not None and el in skip) \
+                or _has_block_child(el):
+            continue
+        t = short_text(el, 400)
+        if t is None:
+            break
+        if not t.strip():
+            continue
+        if len(t.strip()) > _RUNNING_TEXT and not lex.info_re.search(t):
+            break
+        out.add(el)
+        if len(out) >= limit:
+            break
+    return out
+
+
 def _runon(colons: list[etree._Element], container: etree._Element | None,
            found: list[Found], info_lines: list[etree._Element], meta_blocks: list[etree._Element]) -> None:
     """Labelled text outside the body and outside the label/value blocks already read:
     info lines and run-on label blocks."""
     lex = lexicon()
     in_blocks = ElementSet(e for b in meta_blocks for e in b.iter())
-    # an info line can sit inside the container, above the text: look at its first lines
-    head_lines = ElementSet()
-    if container is not None:
-        n = 0
-        for el in container.iter():
-            if not isinstance(el.tag, str) or el is container or el in in_blocks or _has_block_child(el):
-                continue
-            t = short_text(el, 400)
-            if t is None or not t.strip():
-                continue
-            head_lines.add(el)
-            n += 1
-            if n >= 6:
-                break
+    # an info line can sit inside the container, above the text: look at its first
+    # lines, up to the first paragraph of running text
+    head_lines = leading_lines(container, in_blocks) if container is not None else ElementSet()
 
     order = 10_000
     done_text: set[str] = set()
+    done_els = ElementSet()
+    inside_labelled: list[tuple[etree._Element, str]] = []
     for el in colons:
         if el in in_blocks:
             continue
@@ -299,12 +317,20 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
             bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
         run_hit = lex.runon_re.match(stripped)
         if inside and not is_info:
+            if run_hit and stripped not in done_text:
+                inside_labelled.append((el, stripped))
             continue
         if is_info:
             if stripped in done_text:
                 continue
             done_text.add(stripped)
             info_lines.append(el)
+            order += 1
+            for date_el, d in _unlabelled_info_dates(el, stripped, lex):
+                found.append(Found("published-date", "", d.shown, RANK_INFO, order, 200))
+                if date_el is not el and date_el not in done_els:
+                    done_els.add(date_el)
+                    info_lines.append(date_el)
             for label, value in _split_labelled(stripped, lex.split_re):
                 n = norm_label(label)
                 fld = lex.label_field.get(n)
@@ -327,6 +353,54 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
                 order += 1
                 v = "" if is_placeholder(value) else _clean_field_value(fld, value)
                 found.append(Found(fld, _label_text(label), v, RANK_RUNON, order, lex.label_rank.get(n, 100)))
+    # Labelled lines at the top of the body container (索引号：… / 发文机关：… as <li> or
+    # <p>) are the page's metadata block when there are three or more: read, and left
+    # out of the body.  Fewer may be the text's own ("时间：3月5日上午").
+    if len(inside_labelled) >= _INSIDE_BLOCK:
+        for el, stripped in inside_labelled:
+            done_text.add(stripped)
+            info_lines.append(el)
+            for label, value in _split_labelled(stripped, lex.split_re):
+                n = norm_label(label)
+                fld = lex.label_field.get(n)
+                if fld is None or fld == "-" or len(value) > 300:
+                    continue
+                order += 1
+                v = "" if is_placeholder(value) else _clean_field_value(fld, value)
+                found.append(Found(fld, _label_text(label), v, RANK_RUNON, order, lex.label_rank.get(n, 100),
+                                   inside=True))
+
+
+_INSIDE_BLOCK = 3   # labelled lines inside the body that make a metadata block
+
+_INFO_ITEM_TAGS = frozenset({"li", "span", "em", "i", "font", "small", "td"})
+
+
+def _unlabelled_info_dates(el: etree._Element, text: str, lex) -> list[tuple[etree._Element, object]]:
+    """The publish date an info line shows without a label: leading its text
+    ("2024-03-12 10:20 来源：…") or as a sibling item of the same list
+    (``<li>来源：新华社</li><li>2023-12-01 14:43</li>``)."""
+    out = []
+    first = lex.split_re.search(text)
+    if first is not None and first.start() > 0:
+        d = parse_date(text[:first.start()].strip(" |｜/"))
+        if d is not None:
+            out.append((el, d))
+    parent = el.getparent()
+    # items of one short list or line only: the signature date below a labelled
+    # paragraph is not the info line's
+    if el.tag in _INFO_ITEM_TAGS and parent is not None and short_text(parent, 2 * lex.info_max) is not None:
+        for sib in parent:
+            if sib is el or not isinstance(sib.tag, str) or sib.tag != el.tag:
+                continue
+            t = short_text(sib, 60)
+            if not t or lex.split_re.search(t):
+                continue
+            d = parse_date(unicodedata.normalize("NFKC", t).strip())
+            if d is not None:
+                out.append((sib, d))
+                break
+    return out
 
 
 def _meta_tags(root: etree._Element, found: list[Found]) -> dict[str, str]:
@@ -400,11 +474,13 @@ def _pick(found: list[Found]) -> dict[str, Found]:
 
 
 def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: list[Found],
-                      container: etree._Element | None, trusted: bool, raw: tuple[str, str] | None) -> None:
+                      container: etree._Element | None, trusted: bool, raw: tuple[str, str] | None,
+                      leading: ElementSet | None = None, info_lines: list | None = None) -> None:
     """A publish date sitting unlabelled in an element: a profile's own selectors
     (gov.cn div.pages-date, Shanghai small.PBtime) rank with the info line; the
-    generic guesses (.date, .time ...) only count above the body and rank last, so a
-    date in a related-items list never wins over a real one."""
+    generic guesses (.date, .time ...) only count above the body (or among the body
+    element's leading lines, when it holds the title too) and rank last, so a date in
+    a related-items list never wins over a real one."""
     where = None
     if container is not None and not trusted:
         where = container.xpath("count(preceding::*)")
@@ -412,35 +488,47 @@ def _unlabelled_dates(root: etree._Element, selectors: tuple[str, ...], found: l
         if raw is not None and not may_match(sel, *raw):
             continue
         for el in select(root, sel)[:20]:  # bounded: each position test walks the page
-            if container is not None and (el is container or container in el.iterancestors()):
+            inside = container is not None and (el is container or container in el.iterancestors())
+            if inside and (leading is None or el not in leading):
                 continue
-            if where is not None and el.xpath("count(preceding::*)") >= where:
+            if not inside and where is not None and el.xpath("count(preceding::*)") >= where:
                 continue
             t = short_text(el, 200)
             if not t:
                 continue
             own = (el.text or "").strip() or t
             d = find_date(own)
-            if d is not None:
+            if d is not None and (not inside or parse_date(t.strip()) is not None):
                 found.append(Found("published-date", "", d.shown, RANK_INFO if trusted else RANK_META + 1,
                                    15_000))
+                if inside and info_lines is not None:
+                    info_lines.append(el)   # the date line above the text is not the text
                 return
+
+
+_TITLE_TAGS = frozenset({"h1", "h2", "h3"})
+
+
+_SENTENCE_END_RE = re.compile(r"[。；！？]$")
 
 
 def _title_element(root: etree._Element, container: etree._Element | None,
                    selectors: tuple[str, ...], title_tag: str, pm: PageMeta,
-                   raw: tuple[str, str] | None = None) -> str | None:
+                   raw: tuple[str, str] | None = None, leading: ElementSet | None = None,
+                   title_raw: str = "") -> str | None:
     """The title shown on the page, from the profile's title selectors.
 
     A candidate must look like a title (4–200 characters, not a label or info line)
     and, when the page has a <title>, be part of it: that rules out a label cell
     that happens to share a class name (``td.bt`` labels vs ``div.bt`` titles)."""
     lex = lexicon()
+    fallback: tuple[str, str, str] | None = None
     for sel in selectors:
         if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
             continue
         for el in select(root, sel):
-            if container is not None and (el is container or container in el.iterancestors()):
+            if container is not None and (el is container or container in el.iterancestors()) \
+                    and (leading is None or el not in leading or el.tag not in _TITLE_TAGS):
                 continue
             t = short_text(el, 300)
             if not t:
@@ -449,9 +537,18 @@ def _title_element(root: etree._Element, container: etree._Element | None,
             if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field:
                 continue
             if title_tag and st not in title_tag and title_tag not in st:
+                if fallback is None and 8 <= len(st) <= 100 and not _SENTENCE_END_RE.search(st):
+                    fallback = (sel, t, st)
                 continue
             pm.title_source = f"element {sel}"
             return clean_value(t)
+    # A <title> made of the column and the site only (工作进展情况_平潭综合实验区党工委管委会):
+    # the first title-like element, longer than any part of it, is the title.
+    if fallback is not None and title_raw:
+        parts = [squash(x) for x in _TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()]
+        if parts and max(len(x) for x in parts) < len(fallback[2]):
+            pm.title_source = f"element {fallback[0]} (the <title> names only the column and site)"
+            return clean_value(fallback[1])
     return None
 
 
@@ -497,7 +594,8 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
         if f.rank == RANK_PAIR and (f.block is None or id(f.block) not in block_ids):
             f.rank = RANK_RUNON
     _runon(colons, container, found, pm.info_lines, pm.blocks)
-    _unlabelled_dates(root, date_selectors, found, container, trusted_dates, raw)
+    leading = leading_lines(container) if container is not None else None
+    _unlabelled_dates(root, date_selectors, found, container, trusted_dates, raw, leading, pm.info_lines)
     tags = _meta_tags(root, found)
     pm.url = page_url(root, tags)
     best = _pick(found)
@@ -516,7 +614,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     tt = root.find(".//title")
     title_tag = (tt.text or "").strip() if tt is not None else ""
     if not title:
-        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw)
+        title = _title_element(root, container, title_selectors, squash(title_tag), pm, raw, leading, title_tag)
     if not title and title_tag:
         title = clean_title(title_tag, tags.get("sitename"), tags.get("columnname"))
         pm.title_source = "<title>"

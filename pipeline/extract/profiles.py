@@ -44,6 +44,9 @@ class Generic:
     min_cjk: int
     title: tuple[str, ...]
     dates: tuple[str, ...] = ()
+    name_weight: float = 0.0
+    content_names: frozenset[str] = frozenset()
+    layout_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,9 @@ def catalogue() -> Catalogue:
     generic = Generic(id=g["id"], candidates=_tuple(g["candidates"]), line_bonus=g["line_bonus"],
                       long_line=g["long_line"], link_penalty=g["link_penalty"],
                       chrome_penalty=g["chrome_penalty"], min_cjk=g["min_cjk"], title=_tuple(g["title"]),
-                      dates=_tuple(g.get("dates")))
+                      dates=_tuple(g.get("dates")), name_weight=float(g.get("name_weight", 0.0)),
+                      content_names=frozenset(g.get("content_names", ())),
+                      layout_names=frozenset(g.get("layout_names", ())))
     for sel in generic.candidates:
         compile_selector(sel)
     return Catalogue(tuple(profiles), generic)

@@ -1,9 +1,12 @@
 """From a flat list of blocks to the canonical body: trim chrome at the ends, drop the
-repeated title and 文号, find the closing signature, recognise headings, nest sections.
+repeated title and 文号, split off a regulation's masthead and the annexes, find the
+closing signature, recognise headings, nest sections.
 
 Headings (GB/T 9704-2012): 一、 → level 1, （一） → 2, 1. → 3, （1） → 4, on a
 *standalone* line; a numbered run-in paragraph ("（一）指导思想。以……") stays a
 paragraph.  Bold or a heading face (黑体, 楷体) only breaks ties for longer lines.
+English editions number I. → 1, (I) → 2 the same way.  A regulation's 第X编/章/节
+take the top levels (``regulation.py``); each annex restarts the levels.
 """
 from __future__ import annotations
 
@@ -15,16 +18,28 @@ from lxml import etree
 from ..canonical import E, q, sub
 from .body import Block
 from .dates import parse_date
+from .annex import Annex, split_annexes
 from .lexicon import lexicon, norm_label, squash
 from .metadata import is_info_line as _is_info_line
+from .regulation import Masthead, article_number, find_masthead, is_order_line, is_regulation, is_title_note, unit_levels
 
 _NUMBERING = (
     (1, re.compile(r"^[一二三四五六七八九十百]+\s*[、．.]")),
     (2, re.compile(r"^[（(]\s*[一二三四五六七八九十百]+\s*[）)]")),
     (3, re.compile(r"^\d{1,2}\s*[.．、](?!\d)")),
     (4, re.compile(r"^[（(]\s*\d{1,2}\s*[）)]")),
+    # English editions: I. → 1, (I) → 2 (1. and (1) as above)
+    (1, re.compile(r"^(?=[IVX])X{0,3}(IX|IV|V?I{0,3})\.\s*(?=[A-Z])")),
+    (2, re.compile(r"^\(\s*(?=[IVX])X{0,3}(IX|IV|V?I{0,3})\s*\)\s*(?=[A-Z])")),
 )
+#: an English sentence end: a full stop, semicolon … followed by a space or the end
+_EN_SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\b[A-Z][a-z])(?<!\bNo)[.;!?](?=\s|$)")
+_EN_ORG = re.compile(r"\b(Council|Office|Ministry|Commission|Government|Bureau|Administration|Committee|Department|"
+                     r"Agency|Center|Centre|Authority|Congress|Court|Procuratorate|Bank|Corporation|Association|"
+                     r"Federation|Institute|University|Group|Company|Team|Headquarters)\b")
 _SENTENCE_END = re.compile(r"[。；;！？!?]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NUMBERING_PREFIX = re.compile(r"^(\(?\s*([IVX]+|\d{1,2})\s*[).、．]?)\s*")
 #: Lines that follow a signature: （此件公开发布）, （本文有删减）, 附注, （联系人：…）.
 _NOTE = re.compile(r"^[（(][^（()）]{1,40}[）)]$|^附\s*注[:：]|^[（(]\s*(联系人|联系电话)[:：]")
 _NOTE_STRICT = re.compile(r"^[（(]\s*此件[^）)]{0,12}[）)]$|^附\s*注[:：]")
@@ -72,18 +87,32 @@ def _is_chrome_line(text: str, tail: bool = False) -> bool:
 
 def _title_at(blocks: list[Block], stitle: str) -> int | None:
     """Index just past the title when it is repeated near the top of the body (one
-    line, or wrapped over two) with only short lines above it (site header,
-    breadcrumb): everything up to it is page chrome."""
+    line, or wrapped over up to four) with only short lines above it (site header,
+    breadcrumb): everything up to it is page chrome.  A promulgating order's name
+    (国务院令) above it is not chrome: the title there is the regulation's own."""
     if len(stitle) < 8:  # a title as short as "通知" proves nothing
         return None
     for k in range(min(8, len(blocks))):
         t = squash(blocks[k].text)
-        if blocks[k].kind != "p" or len(t) > max(60, len(stitle) + 4):
+        if blocks[k].kind != "p" or len(t) > max(60, len(stitle) + 4) or is_order_line(blocks[k].text):
             return None
-        if t == stitle:
-            return k + 1
-        if k + 1 < len(blocks) and len(t) >= 4 and t + squash(blocks[k + 1].text) == stitle:
-            return k + 2
+        end = _title_run(blocks, k, stitle)
+        if end is not None:
+            return end
+    return None
+
+
+def _title_run(blocks: list[Block], k: int, stitle: str) -> int | None:
+    """Index past the lines from ``k`` that together spell the title, or None."""
+    acc = ""
+    for j in range(k, min(k + 4, len(blocks))):
+        if blocks[j].kind != "p":
+            return None
+        acc += squash(blocks[j].text)
+        if acc == stitle:
+            return j + 1
+        if not stitle.startswith(acc) or (j == k and len(acc) < 4):
+            return None
     return None
 
 
@@ -112,11 +141,11 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
         if b.kind != "p":
             break
         t = squash(b.text)
-        nxt = squash(blocks[start + 1].text) if start + 1 < len(blocks) else ""
-        if _is_chrome_line(b.text) or _is_info_line(b.text) or (stitle and t == stitle) or (sdoc and t == sdoc):
+        run = _title_run(blocks, start, stitle) if stitle else None
+        if _is_chrome_line(b.text) or _is_info_line(b.text) or (sdoc and t == sdoc):
             start += 1
-        elif stitle and nxt and len(t) >= 4 and t + nxt == stitle:  # a title wrapped over two lines
-            start += 2
+        elif run is not None:  # the title, on one line or wrapped
+            start = run
         else:
             break
     end = len(blocks)
@@ -138,7 +167,13 @@ def trim(blocks: list[Block], title: str | None, doc_number: str | None, trimmed
 def _org_like(b: Block) -> bool:
     t = b.text.strip()
     s = squash(t)
-    if b.kind != "p" or not s or len(s) > 40 or _SENTENCE_END.search(s) or "：" in s or ":" in s:
+    if b.kind != "p" or not s or "：" in s or ":" in s:
+        return False
+    if is_latin(t):   # General Office of the State Council
+        if len(t.split()) > 14 or _EN_SENTENCE_END.search(t) or parse_date(t):
+            return False
+        return b.align == "right" or bool(_EN_ORG.search(t))
+    if len(s) > 40 or _SENTENCE_END.search(s):
         return False
     if parse_date(t):
         return False
@@ -202,6 +237,8 @@ def level_of(b: Block) -> int | None:
     level = numbering_level(t)
     if level is None:
         return None
+    if is_latin(t):
+        return _english_level(b, t, level)
     s = squash(t)
     body = s
     # run-in: a sentence end followed by more text
@@ -215,6 +252,30 @@ def level_of(b: Block) -> int | None:
     if len(s) > 30 and b.bold < 0.5 and b.hfont < 0.5:
         return None
     if m and b.bold < 0.5 and b.hfont < 0.5:  # "一、明确年度目标。" alone, plain: a list item
+        return None
+    return level
+
+
+def is_latin(text: str) -> bool:
+    """A line written in English (Latin letters, little or no CJK)."""
+    letters = sum(1 for c in text if c.isascii() and c.isalpha())
+    return letters >= 3 and letters > 2 * len(_CJK.findall(text))
+
+
+def _english_level(b: Block, t: str, level: int) -> int | None:
+    """Heading rules for an English line: standalone (no sentence after the first),
+    short in words, and plain lines shorter still."""
+    m = _NUMBERING_PREFIX.match(t)
+    rest = t[m.end():] if m else t
+    end = _EN_SENTENCE_END.search(rest)
+    if end and rest[end.end():].strip():
+        return None
+    if ":" in rest.rstrip(":") or "：" in rest.rstrip("："):
+        return None
+    words = len(rest.split())
+    if words > 16 or (words > 10 and b.bold < 0.5 and b.hfont < 0.5):
+        return None
+    if end and b.bold < 0.5 and b.hfont < 0.5:
         return None
     return level
 
@@ -254,11 +315,31 @@ def _captions(blocks: list[Block], levels: list[int | None]) -> set[int]:
     return out
 
 
-def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: list[Block]) -> etree._Element:
-    body = E("body")
+@dataclass
+class Layout:
+    """The parts of a body in reading order: a regulation's masthead, the main text,
+    its closing (signature and the lines after it) and the annexes."""
+    masthead: Masthead | None
+    main: list[Block]
+    closing: Closing | None
+    annexes: list[Annex] = field(default_factory=list)
+
+
+def arrange(blocks: list[Block]) -> Layout:
+    """Masthead off the top, annexes off the end, then the signature above them."""
+    masthead, rest = find_masthead(blocks)
+    main, closing, annexes = split_annexes(rest, find_closing)
+    return Layout(masthead, main, closing, annexes)
+
+
+def _levels(blocks: list[Block], regulation: bool) -> tuple[list[int | None], list[str | None]]:
+    """Heading level (or None) and unit kind of every block of one part (the main
+    text or an annex).  第X编/章/节 take the top levels; the GB/T numbering follows
+    below them, except in a regulation, where numbered lines are items of an article."""
+    kinds, kind_level = unit_levels(blocks)
     levels: list[int | None] = []
     attach_list = False
-    for b in blocks:
+    for b, kind in zip(blocks, kinds):
         t = squash(b.text)
         # "附件：1.xxx" and its continuation lines "2.xxx" are a list, not headings
         if b.kind == "p" and t.startswith("附件"):
@@ -267,16 +348,59 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
             pass
         else:
             attach_list = False
-        levels.append(None if attach_list else level_of(b))
         if attach_list and b.kind == "p" and b.el.get("role") is None:
             b.el.set("role", "attachment-note")   # 附件说明 (GB/T 9704 7.3.4)
-    # 主送机关: the opening "各…：" line of a 公文, before any heading
-    if blocks and blocks[0].kind == "p" and _ADDRESSEE.match(squash(blocks[0].text)) and not levels[0]:
-        blocks[0].el.set("role", "addressee")
+        levels.append(None if kind is not None or attach_list or regulation else level_of(b))
     _demote_lists(blocks, levels)
     present = [lv for lv in levels if lv]
     shift = (min(present) - 1) if present else 0
-    stack: list[tuple[int, etree._Element]] = [(0, body)]
+    below = len(kind_level)
+    out: list[int | None] = []
+    for lv, kind in zip(levels, kinds):
+        if kind is not None:
+            out.append(kind_level[kind])
+        elif lv:
+            lv = lv - shift + below
+            out.append(lv if lv <= 4 else None)
+        else:
+            out.append(None)
+    return out, kinds
+
+
+def _as_article(p: etree._Element, num: str) -> bool:
+    """Make ``p`` an article paragraph: ``<num>第一条</num>`` first, then its text."""
+    n = E("num", num)
+    text = p.text or ""
+    if text.startswith(num):
+        n.tail = text[len(num):].lstrip(" \u3000\xa0") or None
+        p.text = None
+        p.insert(0, n)
+    elif not text.strip() and len(p) and p[0].tag == q("strong") and not len(p[0]) \
+            and (p[0].text or "").startswith(num):
+        strong = p[0]
+        rest = strong.text[len(num):].lstrip(" \u3000\xa0")
+        p.text = None
+        if rest:
+            strong.text = rest
+            p.insert(0, n)
+        else:
+            n.tail = (strong.tail or "").lstrip(" \u3000\xa0") or None
+            p.replace(strong, n)
+    else:
+        return False
+    p.set("role", "article")
+    return True
+
+
+def _fill(parent: etree._Element, blocks: list[Block], *, opening: bool,
+          under_masthead: bool = False) -> etree._Element:
+    """Blocks of one part into ``parent`` (body or annex), nested in sections; returns
+    the element open at the end (where trailing blocks go)."""
+    regulation = is_regulation(blocks)
+    levels, kinds = _levels(blocks, regulation)
+    if opening:
+        _opening_roles(blocks, levels, under_masthead)
+    stack: list[tuple[int, etree._Element]] = [(0, parent)]
     captions = _captions(blocks, levels)
     for i, (b, lv) in enumerate(zip(blocks, levels)):
         if i in captions:
@@ -289,10 +413,9 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
                 cap.append(child)
             b.el.append(cap)
         if lv:
-            lv -= shift
             while stack[-1][0] >= lv:
                 stack.pop()
-            sec = sub(stack[-1][1], "section", level=lv)
+            sec = sub(stack[-1][1], "section", level=lv, kind=kinds[i])
             h = E("heading")
             p = b.el
             h.text = p.text
@@ -301,7 +424,54 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
             sec.append(h)
             stack.append((lv, sec))
             continue
+        if regulation and b.el.get("role") is None:
+            num = article_number(b)
+            if num:
+                _as_article(b.el, num)
         stack[-1][1].append(_finish(b))
+    return stack[-1][1]
+
+
+def _opening_roles(blocks: list[Block], levels: list[int | None], under_masthead: bool) -> None:
+    """Roles of the first lines of the main text: 主送机关 (各…：), a regulation's own
+    title under its masthead (subtitle) and the note under a title (题注)."""
+    if not blocks or blocks[0].kind != "p":
+        return
+    first = blocks[0]
+    if _ADDRESSEE.match(squash(first.text)) and not levels[0]:
+        first.el.set("role", "addressee")
+        return
+    i = 0
+    s = squash(first.text)
+    if not levels[0] and 2 <= len(s) <= 40 and not _SENTENCE_END.search(s) and not is_title_note(first.text) \
+            and (first.align == "center" or first.bold >= 0.5) and len(blocks) > 1 \
+            and (under_masthead or is_title_note(blocks[1].text)):
+        first.el.set("role", "subtitle")
+        i = 1
+    if blocks[i].kind == "p" and not levels[i] and is_title_note(blocks[i].text):
+        blocks[i].el.set("role", "title-note")
+
+
+def _masthead(m: Masthead) -> etree._Element:
+    el = E("masthead")
+    sub(el, "org", m.org)
+    if m.number:
+        sub(el, "number", m.number)
+    for b in m.text:
+        el.append(_finish(b))
+    for office, name in m.signers:
+        sub(el, "signer", name, office=office)
+    if m.date_text:
+        sub(el, "date", m.date_text, when=m.date_iso or None)
+    return el
+
+
+def build_body(layout: Layout, extra_attachments: list[Block]) -> etree._Element:
+    body = E("body")
+    if layout.masthead is not None:
+        body.append(_masthead(layout.masthead))
+    last = _fill(body, layout.main, opening=True, under_masthead=layout.masthead is not None)
+    closing = layout.closing
     if closing is not None:
         sig = sub(body, "signature")
         for org in closing.orgs:
@@ -315,7 +485,18 @@ def build_body(blocks: list[Block], closing: Closing | None, extra_attachments: 
             body.append(b.el)
     else:
         for b in extra_attachments:
-            stack[-1][1].append(b.el)
+            last.append(b.el)
+    for a in layout.annexes:
+        ael = sub(body, "annex", number=a.number)
+        sub(ael, "label", a.label)
+        if a.title is not None:
+            t = sub(ael, "title")
+            t.text = a.title.el.text
+            for child in list(a.title.el):
+                t.append(child)
+        elif a.title_text:
+            sub(ael, "title", a.title_text)
+        _fill(ael, a.blocks, opening=False)
     return body
 
 
