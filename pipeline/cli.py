@@ -77,17 +77,26 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
 @click.option("--force", is_flag=True, help="Convert every page again, even unchanged ones.")
 @click.option("--retry-failed", is_flag=True,
               help="Try again pages that failed before, even if unchanged.")
+@click.option("--include", "include", multiple=True, metavar="PATTERN",
+              help="Also take files whose name matches this glob as pages in the folders "
+                   "given, e.g. '*.jsp' or '*.html.[0-9]' (repeatable; case does not matter; "
+                   "a pattern with a / is matched against the path inside the folder).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar; only errors and the summary.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print a machine-readable summary on standard output (progress goes to stderr).")
 def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: int | None,
             timeout: float, memory_limit: int, executor: str, scheduler: str | None,
-            validate_pdfa: bool, force: bool, retry_failed: bool, quiet: bool, as_json: bool) -> None:
+            validate_pdfa: bool, force: bool, retry_failed: bool, include: tuple[str, ...],
+            quiet: bool, as_json: bool) -> None:
     """Convert portal pages into records: XML, PDF/A and Word.
 
     INPUT is a page file or a folder; folders are searched recursively for *.html,
-    *.htm and *.shtml (a page's own NAME_files/ folder, as a browser saves it, is
-    part of that page and not searched).  Pictures a page shows are read only
+    *.htm, *.shtml, *.shtm and *.xhtml (a page's own NAME_files/ folder, as a
+    browser saves it, is part of that page and not searched).  Files that may be
+    pages but have other names (.jsp, .php, .aspx, no extension, wget's x.html.1)
+    and files that are not regular files are counted and named in the summary;
+    --include takes them.  A FIFO, device or link to a file outside the folder
+    with a page name fails alone, unread.  Pictures a page shows are read only
     from the page's own folder; nothing is ever fetched from the network.
 
     \b
@@ -118,13 +127,16 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     from .batch import BatchBusy, run_batch
     from .convert import Settings
     from .executors import ExecutorUnavailable, get_executor
-    from .inputs import discover
+    from .inputs import find_pages
     from .pool import default_jobs
     from .progress import Progress
 
-    pages = discover(list(inputs), exclude=out)
+    found = find_pages(list(inputs), exclude=out, include=include)
+    pages = found.pages
     if not pages:
-        raise click.UsageError("no pages found in the inputs given")
+        hint = (f" ({len(found.not_taken)} file(s) that may be pages were left: "
+                "see --include)") if found.not_taken else ""
+        raise click.UsageError(f"no pages found in the inputs given{hint}")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -161,9 +173,13 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     except KeyboardInterrupt:
         click.echo("govdoc: interrupted; run the same command again to finish the batch", err=True)
         sys.exit(130)
-    progress.final_summary(report, out)
+    progress.final_summary(report, out, found)
     if as_json:
-        click.echo(json.dumps(report.summary(), ensure_ascii=False, indent=1))
+        summary = report.summary()
+        summary["not_taken"] = len(found.not_taken)
+        summary["not_taken_files"] = [{"input": n.shown, "reason": n.reason} for n in found.not_taken]
+        summary["other_files"] = found.others  # pictures, stylesheets, documents beside the pages
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
     sys.exit(1 if report.failed else 0)
 
 
@@ -370,9 +386,20 @@ def inspect(page: Path, as_json: bool) -> None:
       govdoc inspect pages/t20240509_12345.html
       govdoc inspect pages/notice.html --json > notice-inspect.json
     """
+    from .errors import InputError
     from .extract.inspect import format_report, inspect_page
+    from .inputs import read_input
 
-    report = inspect_page(page.read_bytes(), name=page.name)
+    try:  # a FIFO or a device is refused unread, as in convert (a plain read would hang)
+        data = read_input(page)
+    except InputError as exc:
+        if "empty" not in str(exc) and "white space" not in str(exc):
+            report = {"input": page.name, "ok": False, "error": str(exc), "error_kind": "InputError"}
+            click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json
+                       else f"govdoc: {page}: {exc}", err=not as_json)
+            sys.exit(1)
+        data = page.read_bytes()  # a regular file, empty or blank: inspect_page explains it
+    report = inspect_page(data, name=page.name)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from . import GENERATOR, __version__
-from .errors import ConversionError, InputError
+from .errors import ConversionError
+from .inputs import MAX_INPUT_BYTES, read_input  # noqa: F401 (the batch reads inputs through here)
 
 #: Output formats, in the order they are produced.  XML is always produced: it is
 #: the source of truth the other two are rendered from.
@@ -33,8 +34,6 @@ STAGING = ".staging"
 CATALOGUE_FIELDS = ("title", "index-number", "doc-number", "issuer", "publisher",
                     "written-date", "published-date", "source", "subject", "validity")
 
-#: Bytes of an input page accepted before it is refused unread (hostile input bound).
-MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -95,29 +94,6 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def read_input(path: Path) -> bytes:
-    """The page's bytes, or an InputError saying in one line why there are none."""
-    try:
-        if path.is_dir():
-            raise InputError("is a folder, not a page")
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(f"too large ({size // (1024 * 1024)} MB; the limit is "
-                             f"{MAX_INPUT_BYTES // (1024 * 1024)} MB)")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file") from None
-    except PermissionError:
-        raise InputError("permission denied") from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a page") from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})") from None
-    if not data.strip():
-        raise InputError("empty file" if not data else "file holds only white space")
-    return data
 
 
 def convert_file(path: Path, shown: str, out_root: Path,

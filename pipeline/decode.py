@@ -6,6 +6,11 @@ We decode ourselves and hand lxml text.
 
 Order of evidence:
   1. a byte-order mark                                     -> method "bom"
+     UTF-16/32 without one, seen in the pattern of zero bytes an HTML page's ASCII
+     markup leaves in them: "declared" when the page says so, else "detected"
+     NUL bytes in any other page are no characters of any charset portals use (no
+     GB18030, Big5 or UTF-8 sequence holds a zero byte): they are removed, counted
+     in ``nuls`` for a warning, and the page read as if they were not there
   2. the page's own declaration (<meta charset>, http-equiv, <?xml encoding?>),
      decoded strictly; gb2312 / gbk / cp936 are read as gb18030, their superset
                                                            -> method "declared"
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Method = Literal["bom", "declared", "detected", "mixed", "fallback"]
@@ -67,6 +72,20 @@ class Decoded:
     declared: str | None
     #: characters that could not be decoded and were replaced by U+FFFD (fallback only)
     replaced: int = 0
+    #: NUL bytes removed before decoding (a page that is not UTF-16/32)
+    nuls: int = 0
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What decoding did that the record must say (warnings), besides ``replaced``."""
+        out = []
+        if self.nuls:
+            out.append(f"removed {self.nuls} NUL byte(s) from the page before reading it "
+                       "(no character is lost: a NUL is not text)")
+        if self.method != "bom" and self.encoding.startswith(("utf-16", "utf-32")):
+            out.append(f"the page is {self.encoding.upper()} without a byte-order mark; "
+                       f"read as {'it declares' if self.method == 'declared' else 'its bytes show'}")
+        return tuple(out)
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -204,16 +223,79 @@ def _decode_mixed(data: bytes) -> str | None:
     return None if looks_mojibake(text.replace("\ufffd", "")) else text
 
 
+def _wide_family(name: str) -> str | None:
+    """"utf-16" or "utf-32" for a declared name of either family, else None."""
+    name = name.lower().replace("_", "-")
+    if name.startswith(("utf-16", "ucs-2", "unicode")) or name == "utf16":
+        return "utf-16"
+    if name.startswith(("utf-32", "ucs-4")) or name == "utf32":
+        return "utf-32"
+    return None
+
+
+def wide_unicode(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` or ``utf-32-le``/``-be`` when the bytes plainly are that
+    without a byte-order mark, else None.
+
+    An HTML page's markup is ASCII, which these encodings pad with zero bytes at fixed
+    places: in UTF-16LE the odd bytes of ``<``, ``h``, ``t`` … are zero and the even
+    ones are not.  Measured on the first 4 KB, by the share of zero bytes at each
+    position modulo 4, so a NUL prefix (zeros everywhere) or NULs scattered through
+    a UTF-8 page are not taken for it; the whole page must then decode strictly."""
+    sample = data[:4096]
+    sample = sample[:len(sample) - len(sample) % 4]
+    if len(sample) < 32:
+        return None
+    quarter = len(sample) // 4
+    z = [sample[k::4].count(0) / quarter for k in range(4)]
+    guess = None
+    if z[2] > 0.95 and z[3] > 0.95 and z[0] < 0.2:
+        guess = "utf-32-le"
+    elif z[0] > 0.95 and z[1] > 0.95 and z[3] < 0.2:
+        guess = "utf-32-be"
+    elif (z[1] + z[3]) / 2 > 0.3 and (z[0] + z[2]) / 2 < 0.05:
+        guess = "utf-16-le"
+    elif (z[0] + z[2]) / 2 > 0.3 and (z[1] + z[3]) / 2 < 0.05:
+        guess = "utf-16-be"
+    if guess is None:
+        return None
+    unit = 4 if "32" in guess else 2
+    body = data[:len(data) - len(data) % unit]
+    return guess if _strict(body, guess) is not None else None
+
+
 def decode(data: bytes) -> Decoded:
     """Decode a saved page; see the module docstring for the order of evidence."""
     for bom, codec in _BOMS:
-        if data.startswith(bom):
+        if data.startswith(bom) and codec != "utf-8":
             text = data[len(bom):].decode(codec, "replace")
             return Decoded(text, codec, "bom", None, text.count("\ufffd"))
+    wide = wide_unicode(data)
+    if wide is not None:
+        unit = 4 if "32" in wide else 2
+        text = data[:len(data) - len(data) % unit].decode(wide)
+        said = declared_charset(text[:_SNIFF].encode("ascii", "ignore"))
+        family = "utf-32" if unit == 4 else "utf-16"
+        said_family = _wide_family(said) if said else None
+        method: Method = "declared" if said_family == family else "detected"
+        return Decoded(text, wide, method, said)
+    nuls = data.count(0)
+    if nuls:
+        data = data.replace(b"\0", b"")
+    return _decode_narrow(data) if not nuls else replace(_decode_narrow(data), nuls=nuls)
 
+
+def _decode_narrow(data: bytes) -> Decoded:
+    """Decode bytes of a page in a charset without zero bytes (everything but UTF-16/32)."""
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[len(codecs.BOM_UTF8):].decode("utf-8", "replace")
+        return Decoded(text, "utf-8", "bom", None, text.count("\ufffd"))
     declared = declared_charset(data)
     if declared:
         codec = codec_for(declared)
+        # a UTF-16/32 declaration over bytes that are not (wide_unicode said no) is wrong
+        if _wide_family(declared) or (codec and _wide_family(codec)):
+            codec = None
         if codec:
             text = _strict(data, codec)
             # strictly valid UTF-8 is UTF-8; any other charset is checked for mojibake

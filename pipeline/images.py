@@ -10,7 +10,10 @@ there and draw a framed placeholder for what is not.
 """
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -55,12 +58,99 @@ def file_inside(folder: Path, rel: str) -> tuple[Path | None, str]:
 
 
 def local_copy(src: str, folder: Path, page_name: str) -> str | None:
-    """The first candidate that is a file inside ``folder`` (symlinks resolved)."""
+    """The first candidate that lies in ``folder`` under its own name: a regular file
+    there, or a link (``admit_picture`` then refuses it, saying so, and the renderers
+    draw a placeholder; what the link points at is never named)."""
     for rel in candidates(src, page_name):
-        path, _ = file_inside(folder, rel)
-        if path is not None:
-            return path.relative_to(folder.resolve()).as_posix()
+        path = folder / rel
+        if path.is_symlink() or path.is_file():
+            return PurePosixPath(os.path.normpath(rel)).as_posix()
     return None
+
+
+#: Bounds on a picture read from a page's folder (hostile input): a decompression
+#: bomb is a small file that decodes to gigabytes (a 50 000 x 50 000 PNG is 2.4 MB).
+#: 60 million pixels holds an A4 page scanned at 600 dpi (35 million) with room to spare.
+MAX_PICTURE_PIXELS = 60_000_000
+MAX_PICTURE_BYTES = 64 * 1024 * 1024
+
+
+class Admission(NamedTuple):
+    """Whether a picture file may be embedded: ``ok``, its ``(width, height)`` in
+    pixels when known, and otherwise the ``reason`` in words for a warning."""
+    ok: bool
+    size: tuple[int, int] | None
+    reason: str
+
+
+def admit_picture(path: Path, *, folder: Path | None = None) -> Admission:
+    """May the picture at ``path`` be embedded in an edition (or copied into a record)?
+
+    The one admission both renderers use, so neither edition embeds what the other
+    refuses.  Refused: a path that leaves ``folder`` (when given) or passes through a
+    symbolic link below it; a file that is not a regular file or has more than one
+    name (a hard link can make a file from anywhere on the disk look as if it lay in
+    ``NAME_files/``); more than ``MAX_PICTURE_BYTES``; anything Pillow cannot
+    identify and verify as a picture; more than ``MAX_PICTURE_PIXELS`` pixels, read
+    from the header before anything is decoded.
+    """
+    path = Path(path)
+    if folder is not None:
+        why = _leaves(path, Path(folder))
+        if why:
+            return Admission(False, None, why)
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return Admission(False, None, "not in the page folder")
+    if stat.S_ISLNK(st.st_mode):
+        return Admission(False, None, "a symbolic link, refused")
+    if not stat.S_ISREG(st.st_mode):
+        return Admission(False, None, "not a regular file, refused")
+    if st.st_nlink > 1:
+        return Admission(False, None, f"a hard link (one file with {st.st_nlink} names, "
+                                      "perhaps from outside the page folder), refused")
+    if st.st_size > MAX_PICTURE_BYTES:
+        return Admission(False, None, f"too large ({st.st_size // (1024 * 1024)} MB; the limit is "
+                                      f"{MAX_PICTURE_BYTES // (1024 * 1024)} MB), refused")
+    try:
+        from PIL import Image  # WeasyPrint's own dependency
+
+        with Image.open(path) as im:  # reads the header only
+            w, h = im.size
+            if w <= 0 or h <= 0:
+                return Admission(False, None, "cannot be read as a picture")
+            if w * h > MAX_PICTURE_PIXELS:
+                return Admission(False, (w, h), f"{w} x {h} pixels, over the limit of "
+                                                f"{MAX_PICTURE_PIXELS // 1_000_000} million "
+                                                "(a decompression bomb?), refused")
+            im.verify()
+    except Image.DecompressionBombError:
+        return Admission(False, None, "a decompression bomb (too many pixels), refused")
+    except Exception:
+        return Admission(False, None, "cannot be read as a picture")
+    return Admission(True, (w, h), "")
+
+
+def _leaves(path: Path, folder: Path) -> str:
+    """Why ``path`` (given as ``folder / relative``) is not plainly inside ``folder``:
+    outside it, or through a symbolic link below it; "" when it is."""
+    try:
+        rel = path.absolute().relative_to(folder.absolute())
+    except ValueError:
+        return "outside the page folder, refused"
+    cur = folder.absolute()
+    for part in rel.parts:
+        if part == "..":
+            return "outside the page folder, refused"
+        cur = cur / part
+        if cur.is_symlink():
+            return "a symbolic link, refused"
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    return "" if inside else "outside the page folder, refused"
 
 
 def locate_images(doc: etree._Element, folder: Path, page_name: str) -> int:

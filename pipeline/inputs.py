@@ -1,18 +1,67 @@
-"""Finding the pages to convert among the paths a user gives."""
+"""Finding the pages to convert among the paths a user gives, and reading one safely.
+
+Input is hostile: a folder scraped from the web, or unpacked from someone's archive,
+can hold a FIFO named ``pipe.html`` (reading it blocks for ever), a link to
+``/dev/zero`` (endless, and its size says 0), or a link to a file elsewhere on the
+machine (``passwd.html -> /etc/passwd``).  ``read_input`` reads only regular files,
+never more than the cap plus one byte, and never through a link that leaves the
+link's own folder; ``find_pages`` takes only page files and says what it left.
+"""
 from __future__ import annotations
 
+import fnmatch
 import os
-from dataclasses import dataclass
+import re
+import stat
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import InputError
+
 #: File name endings taken when a folder is given (case-insensitive).
-PAGE_SUFFIXES = (".html", ".htm", ".shtml")
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".shtm", ".xhtml")
+
+#: Bytes of an input page accepted before it is refused (hostile input bound).
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+#: Names that may well be saved pages but are not taken unless ``--include`` says so,
+#: each with the reason shown to the person running the batch.
+_MAYBE_PAGES = (
+    (re.compile(r"\.(?:s?html?|xhtml)\.\d+$", re.I), "a numbered copy as wget saves it (x.html.1)"),
+    (re.compile(r"\.(?:s?html?|jspx?|php\d?|aspx?|do|action|cgi)[@?]", re.I),
+     "a page name with its query (x.jsp@id=3)"),
+    (re.compile(r"\.(?:jspx?|php\d?|aspx?|do|action|cgi|cfm|pl)$", re.I),
+     "a server page name (.jsp, .php, .aspx, …)"),
+)
+_NO_EXTENSION = "no extension"
 
 
 @dataclass(frozen=True)
 class InputPage:
     path: Path      # where to read it
     shown: str      # the path as the user gave it (or folder-as-given / relative path)
+
+
+@dataclass(frozen=True)
+class NotTaken:
+    """A file in a folder that may be a page but was not taken, and why."""
+    shown: str
+    reason: str
+
+
+@dataclass
+class Discovery:
+    """What ``find_pages`` found: the pages, and the files it left that a person
+    reconciling the batch with its input needs to hear about (files that may be
+    pages, files that are not regular files).  Pictures, stylesheets, scripts and
+    documents beside the pages are counted in ``others`` only."""
+    pages: list[InputPage] = field(default_factory=list)
+    not_taken: list[NotTaken] = field(default_factory=list)
+    others: int = 0
+
+    def reasons(self) -> Counter:
+        return Counter(n.reason for n in self.not_taken)
 
 
 def displayable(name: str) -> str:
@@ -34,7 +83,115 @@ def displayable(name: str) -> str:
         return raw.decode("utf-8", "backslashreplace")
 
 
-def discover(args: list[str], *, exclude: Path | None = None) -> list[InputPage]:
+def file_kind(mode: int) -> str:
+    """What a file is, in words, for a one-line refusal."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return "an unknown kind of file"
+
+
+def _link_leaves_folder(path: Path) -> Path | None:
+    """The target when ``path`` is a symbolic link to a file outside the link's own
+    folder (resolved), else None."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    return None if target.is_relative_to(path.parent.resolve()) else target
+
+
+def read_input(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The page's bytes, or an InputError saying in one line why there are none.
+
+    Only a regular file is opened (a FIFO, socket or device is refused from its
+    ``stat``, which never blocks), opened non-blocking, checked again on the open
+    descriptor (the same file, still regular), and read to at most ``max_bytes`` + 1
+    bytes whatever its size claims.  A symbolic link is followed only to a file in
+    the link's own folder: ``find_pages`` hands links that stay inside the input
+    folder over already resolved, so what reaches here as a link leads elsewhere.
+    """
+    try:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            if path.is_symlink():
+                raise InputError("a symbolic link to a file that does not exist") from None
+            raise InputError("no such file") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError("is a folder, not a page")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{file_kind(st.st_mode)}, not a regular file; refused unread")
+        outside = _link_leaves_folder(path)
+        if outside is not None:
+            raise InputError(f"a symbolic link to a file outside its folder "
+                             f"({displayable(str(outside))}); refused unread")
+        if st.st_size > max_bytes:
+            raise InputError(_too_large(st.st_size, max_bytes))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb", buffering=0) as fh:
+            now = os.fstat(fh.fileno())
+            if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                raise InputError("the file was replaced while being opened; refused")
+            chunks, n = [], 0
+            while n <= max_bytes:
+                chunk = fh.read(min(1 << 20, max_bytes + 1 - n))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                n += len(chunk)
+        if n > max_bytes:
+            raise InputError(_too_large(n, max_bytes, more=True))
+        data = b"".join(chunks)
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a page") from None
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise InputError("empty file" if not data else "file holds only white space")
+    return data
+
+
+def _too_large(size: int, limit: int, more: bool = False) -> str:
+    def amount(n: int) -> str:
+        return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n} bytes"
+    return f"too large ({'more than ' + amount(limit) if more else amount(size)}; " \
+           f"the limit is {amount(limit)})"
+
+
+def _maybe_page(name: str) -> str | None:
+    """Why a file not taken may still be a page, or None for pictures, CSS and the like."""
+    for rx, reason in _MAYBE_PAGES:
+        if rx.search(name):
+            return reason
+    return _NO_EXTENSION if "." not in name.lstrip(".") else None
+
+
+def _included(name: str, rel: str, include: tuple[str, ...]) -> bool:
+    """Does an ``--include`` glob take this file?  A pattern with a ``/`` is matched
+    against the path inside the folder given, any other against the file name;
+    case does not matter (scrapes made on Windows mix it)."""
+    for pat in include:
+        target = rel if "/" in pat else name
+        if fnmatch.fnmatchcase(target.lower(), pat.lower()):
+            return True
+    return False
+
+
+def find_pages(args: list[str], *, exclude: Path | None = None,
+               include: tuple[str, ...] = ()) -> Discovery:
     """Files as given, and every page file under each folder, sorted, no duplicates.
 
     A path that does not exist is kept: converting it fails with "no such file",
@@ -43,34 +200,109 @@ def discover(args: list[str], *, exclude: Path | None = None) -> list[InputPage]
     does not pick up the copies of the pages in ``out``.  Nor is a page's own
     resource folder (``NAME_files/`` or ``NAME.files/`` beside ``NAME.html``, as a
     browser's "Save page as… complete" writes it): the frames saved there are
-    parts of that page, not pages of their own.
+    parts of that page, not pages of their own.  Hidden files and folders are left.
+
+    In a folder, a page file that is a symbolic link is taken as its target when the
+    target is a regular file inside the folder given; any other link (and any FIFO,
+    socket or device with a page name) is taken as it is, so that reading it fails
+    alone, in one line.  ``include`` globs take other names as pages.
     """
-    pages: list[InputPage] = []
+    found = Discovery()
     seen: set[Path] = set()
     skip = exclude.resolve() if exclude is not None else None
 
     def add(path: Path, shown: str) -> None:
-        key = path.resolve() if path.exists() else path.absolute()
+        try:
+            key = path.resolve() if path.exists() else path.absolute()
+        except (OSError, RuntimeError):  # a link loop
+            key = path.absolute()
         if key not in seen:
             seen.add(key)
-            pages.append(InputPage(path, shown))
+            found.pages.append(InputPage(path, shown))
 
     for arg in args:
         p = Path(arg)
-        if p.is_dir():
-            found = []
-            for dirpath, dirnames, filenames in os.walk(p):
-                d = Path(dirpath)
-                stems = {n.rsplit(".", 1)[0] for n in filenames if n.lower().endswith(PAGE_SUFFIXES)}
-                resources = {f"{stem}{sep}files" for stem in stems for sep in ("_", ".")}
-                dirnames[:] = sorted(n for n in dirnames
-                                     if not n.startswith(".") and n not in resources
-                                     and (skip is None or (d / n).resolve() != skip))
-                for n in filenames:
-                    if n.lower().endswith(PAGE_SUFFIXES) and not n.startswith("."):
-                        found.append(d / n)
-            for f in sorted(found):
-                add(f, displayable(str(f)))
-        else:
-            add(p, displayable(arg))
-    return pages
+        if not p.is_dir():
+            # named by the user: a link is the user's choice, read as its target
+            target = p.resolve() if p.is_symlink() and p.exists() else p
+            add(target, displayable(arg))
+            continue
+        root = p.resolve()
+        taken: list[tuple[Path, Path]] = []
+        stack = [p]
+        while stack:
+            d = stack.pop()
+            try:
+                with os.scandir(d) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                found.not_taken.append(NotTaken(displayable(str(d)),
+                                                f"a folder that cannot be read ({exc.strerror or exc})"))
+                continue
+            names = [e.name for e in entries]
+            stems = {n.rsplit(".", 1)[0] for n in names
+                     if n.lower().endswith(PAGE_SUFFIXES) or _included(n, _rel(d / n, p), include)}
+            resources = {f"{stem}{sep}files" for stem in stems for sep in ("_", ".")}
+            subdirs = []
+            for e in entries:
+                if e.name.startswith("."):
+                    continue
+                path = d / e.name
+                try:
+                    is_link = e.is_symlink()
+                    is_dir = e.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_link = is_dir = False
+                if is_dir:
+                    if e.name not in resources and (skip is None or path.resolve() != skip):
+                        subdirs.append(path)
+                    continue
+                is_page = e.name.lower().endswith(PAGE_SUFFIXES) or _included(e.name, _rel(path, p), include)
+                try:
+                    mode = os.stat(path).st_mode  # the target's, for a link
+                except OSError:
+                    mode = None
+                if is_link and mode is not None and stat.S_ISDIR(mode):
+                    found.not_taken.append(NotTaken(displayable(str(path)),
+                                                    "a symbolic link to a folder (not followed)"))
+                    continue
+                if is_page:
+                    taken.append((path, _resolved_inside(path, root) if is_link else path))
+                    continue
+                if mode is None or not stat.S_ISREG(mode):
+                    what = "a symbolic link to a file that does not exist" if mode is None \
+                        else f"{file_kind(mode)}, not a regular file"
+                    found.not_taken.append(NotTaken(displayable(str(path)), what))
+                    continue
+                why = _maybe_page(e.name)
+                if why is None:
+                    found.others += 1
+                else:
+                    found.not_taken.append(NotTaken(displayable(str(path)), why))
+            stack.extend(reversed(subdirs))
+        for shown_path, read_path in sorted(taken):
+            add(read_path, displayable(str(shown_path)))
+    found.not_taken.sort(key=lambda n: n.shown)
+    return found
+
+
+def _rel(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def _resolved_inside(link: Path, root: Path) -> Path:
+    """A page link's target when it is a regular file inside ``root``, else the link
+    itself (``read_input`` then refuses it, naming why)."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return link
+    if target.is_relative_to(root) and target.is_file():
+        return target
+    return link
+
+
+def discover(args: list[str], *, exclude: Path | None = None,
+             include: tuple[str, ...] = ()) -> list[InputPage]:
+    """The pages ``find_pages`` finds (without what it left)."""
+    return find_pages(args, exclude=exclude, include=include).pages

@@ -52,14 +52,28 @@ class Progress:
             rate = f"{self.done / elapsed:.1f} pages/s" if elapsed > 0 else ""
             self._bar.update(self._task, advance=1, failed=self.failed, rate=rate)
 
-    def final_summary(self, report, out: Path) -> None:
+    def final_summary(self, report, out: Path, discovery=None) -> None:
         ok = len(report.results) - len(report.failed)
         dups = f"{report.duplicates} identical to another page, " if report.duplicates else ""
         line = (f"{len(report.results)} pages: {ok} ok, {len(report.failed)} failed "
                 f"({report.converted} converted, {dups}{report.skipped} unchanged and skipped) "
                 f"in {report.elapsed:.1f} s -> {out}/manifest.json")
         self.console.print(line)
+        if discovery is not None and discovery.not_taken:
+            self.console.print(escape(not_taken_line(discovery)))
         if report.failed:
             self.console.print("Failed:")
             for r in report.failed:
                 self.console.print(f"  {escape(r.input)}: {escape(r.error or 'failed')}")
+
+
+def not_taken_line(discovery, shown: int = 3) -> str:
+    """One line naming how many files that may be pages were left, and why (the most
+    common reasons first), so a batch can be reconciled with its input."""
+    counts = discovery.reasons().most_common()
+    parts = [f"{n} {why}" for why, n in counts[:shown]]
+    if len(counts) > shown:
+        parts.append(f"{sum(n for _, n in counts[shown:])} other")
+    total = len(discovery.not_taken)
+    return (f"{total} file(s) not taken as pages: {'; '.join(parts)} "
+            "(named in --json; --include PATTERN takes other names as pages)")

@@ -9,6 +9,7 @@
 # libharfbuzz-subset0: without it WeasyPrint subsets CJK fonts with fontTools and
 # is 25-50x slower.  poppler-utils: pdftoppm/pdftotext for previews and tests.
 # LibreOffice (tests only): renders the Word edition to check its layout.
+# chromium (tests only): shows the hostile pages as a browser does, to compare texts.
 # pandoc (benchmarks only): the alternative the DOCX edition is measured against.
 #
 # Each step that cannot run (not root, no apt) says so in one line and the script
@@ -44,6 +45,9 @@ for p in fonts-noto-cjk fonts-hanazono libharfbuzz-subset0 poppler-utils fontcon
 done
 if [ "$want_lo" = 1 ]; then
     have_pkg libreoffice-writer-nogui || missing+=(libreoffice-writer-nogui)
+    # tests only: a real browser engine reads the hostile pages' visible text
+    # (tests/test_hostile.py, driven by Playwright with no browser download of its own)
+    have_pkg chromium || missing+=(chromium)
 fi
 if [ "$want_pandoc" = 1 ]; then
     have_pkg pandoc || missing+=(pandoc)

@@ -1,7 +1,12 @@
 """decode(): BOM, declarations, gb2312/gbk read as gb18030, detection, mojibake."""
 from __future__ import annotations
 
+import pytest
+
+from pipeline import canonical
 from pipeline.decode import decode, declared_charset, looks_mojibake
+from pipeline.errors import InputError
+from pipeline.extract import extract
 
 GBK_ONLY = "王珺、李堃、朱镕"   # none of these is in GB2312
 
@@ -93,3 +98,57 @@ def test_binary_garbage_is_not_read_as_a_mixed_page():
     for _ in range(20):
         d = decode(bytes(rnd.randrange(256) for _ in range(20_000)))
         assert d.method == "fallback"
+
+
+# --- UTF-16/32 without a byte-order mark; NUL bytes -------------------------------
+
+ARTICLE = ('<html><head><meta charset="{cs}"><title>关于印发通知的通知</title></head><body>'
+           '<div class="nav">首页</div><div id="zoom"><p>　　为进一步做好政府信息公开工作，'
+           '现将有关事项通知如下。珺堃𠮷</p></div></body></html>')
+TEXT = "为进一步做好政府信息公开工作，现将有关事项通知如下。珺堃𠮷"
+
+
+def warnings_of(doc) -> list[str]:
+    return [w.text for w in doc.iter(canonical.q("warning"))]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_unicode_without_bom_declared(codec):
+    data = ARTICLE.format(cs=codec[:6]).encode(codec)
+    d = decode(data)
+    assert (d.encoding, d.method) == (codec, "declared") and TEXT in d.text
+    doc = extract(data, name="p.html")
+    assert TEXT in canonical.body_text(doc)
+    assert any("without a byte-order mark" in w for w in warnings_of(doc))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_unicode_without_bom_or_declaration_is_detected(codec):
+    d = decode(ARTICLE.replace('<meta charset="{cs}">', "").encode(codec))
+    assert (d.encoding, d.method) == (codec, "detected") and TEXT in d.text
+
+
+def test_a_utf16_declaration_over_utf8_bytes_is_not_believed():
+    d = decode(ARTICLE.format(cs="utf-16").encode("utf-8"))
+    assert d.encoding == "utf-8" and TEXT in d.text
+
+
+@pytest.mark.parametrize("data", [
+    ARTICLE.format(cs="utf-8").encode().replace("现将".encode(), "现\0\0\0将".encode())
+    .replace(b"<title>", b"<ti\0\0tle>\0\0\0\0\0"),          # 10 NULs, one inside a tag name
+    b"\0" * 4096 + ARTICLE.format(cs="utf-8").encode(),          # a 4 KB NUL prefix
+    b"\0" * 4096 + ARTICLE.format(cs="gbk").encode("gb18030"),   # GBK after a NUL run
+], ids=["ten-nuls", "nul-prefix", "nul-prefix-gbk"])
+def test_nul_bytes_are_removed_with_a_warning_not_a_refusal(data):
+    n = data.count(0)
+    d = decode(data)
+    assert d.nuls == n and "\0" not in d.text and TEXT in d.text
+    doc = extract(data, name="p.html")
+    assert TEXT in canonical.body_text(doc)
+    assert canonical.meta_of(doc)["title"] == "关于印发通知的通知"
+    assert any(f"removed {n} NUL byte(s)" in w for w in warnings_of(doc))
+
+
+def test_a_file_of_nul_bytes_is_refused_in_words():
+    with pytest.raises(InputError, match="only NUL bytes"):
+        extract(b"\0" * 100_000, name="p.html")

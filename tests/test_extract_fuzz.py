@@ -7,7 +7,9 @@ from pipeline.errors import ConversionError
 from pipeline.extract import extract
 
 TAGS = ["p", "div", "span", "table", "tr", "td", "th", "b", "strong", "br", "img", "a", "ul", "li",
-        "dl", "dt", "dd", "h1", "font", "center", "script", "style", "meta", "!--"]
+        "dl", "dt", "dd", "h1", "font", "center", "script", "style", "meta", "!--",
+        "embed", "source", "track", "wbr", "keygen", "image", "object", "param", "applet", "map",
+        "noscript", "button", "template", "svg"]
 TEXT = st.text(alphabet="一二三四五六七八九十、（）().:：。附件发布日期2024年月日索引号来源分享到 \u3000\xa0\x01<>&\"'abc\n",
                max_size=40)
 
@@ -22,7 +24,9 @@ def pages(draw):
             continue
         attrs = draw(st.sampled_from(['', ' id="zoom"', ' class="TRS_Editor"', ' style="display:none"',
                                       ' align="right"', ' colspan="3"', ' rowspan="0"', ' src="./a.jpg"',
-                                      ' href="x.pdf"', ' style="text-indent:2em;font-weight:bold"']))
+                                      ' href="x.pdf"', ' style="text-indent:2em;font-weight:bold"',
+                                      ' src="data:image/png;base64,iVBORw0KGgoAAAA"', " data='data:,x'",
+                                      ' ms-if="a" class="{{x}}"', ' hidden', " title='unclosed"]))
         parts.append(f"<{tag}{attrs}>" + draw(TEXT))
         if draw(st.booleans()):
             parts.append(f"</{tag}>")

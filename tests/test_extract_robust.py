@@ -2,8 +2,6 @@
 headings, trimming and the signature (each on a small page written for the rule)."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from pipeline.canonical import NS, validation_errors
@@ -69,9 +67,7 @@ def test_not_an_article(data):
 def test_deep_nesting_is_bounded():
     data = b'<html><body><div id="zoom"><p>' + ("正文" * 40).encode() + b"</p>" + \
         b"<div>" * 100_000 + b"x" + b"</div>" * 100_000 + b"</div></body></html>"
-    t0 = time.perf_counter()
     a = analyse(data, name="deep.html")
-    assert time.perf_counter() - t0 < 10
     assert any("256" in w for w in a.warnings)
     assert validation_errors(a.document) == []
 
@@ -80,9 +76,7 @@ def test_twenty_megabyte_page_finishes():
     para = f'<p style="text-indent:2em">{LONG}</p>\n'
     data = article(para * (20_000_000 // len(para.encode())))
     assert len(data) > 19_000_000
-    t0 = time.perf_counter()
-    doc = extract(data, name="big.html")
-    assert time.perf_counter() - t0 < 60
+    doc = extract(data, name="big.html")   # bounded work; the time is measured in bench/, not here
     assert len(doc.find(Q + "body")) > 1000
 
 
@@ -295,9 +289,7 @@ def test_many_nested_candidate_containers_stay_bounded():
     p = "<p>" + "这是一个用于测试的较长段落，包含足够多的中文字符，以便成为正文的一部分。" * 3 + "</p>"
     page = ("<html><body>" + "".join(f'<div class="lv{i}">' + p * 40 for i in range(200)) + "</div>" * 200
             + "</body></html>").encode()
-    t0 = time.perf_counter()
     doc = extract(page, name="nested.html")
-    assert time.perf_counter() - t0 < 30
     assert validation_errors(doc) == []
 
 
@@ -366,3 +358,105 @@ def test_random_bytes_are_refused_as_binary_not_read_as_an_article():
         data = bytes(rnd.randrange(256) for _ in range(100_000))
         with pytest.raises(InputError, match="binary data"):
             extract(data, name="garbage.html")
+
+
+# --- parse and clean lose no text without a word (issue 13) --------------------------
+
+def _warnings(doc) -> list[str]:
+    return [w.text for w in doc.findall(f"{Q}provenance/{Q}warning")]
+
+
+def _body(doc) -> str:
+    return "".join(doc.find(Q + "body").itertext())
+
+
+def _png_data_uri(payload_bytes: int) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x07" * payload_bytes).decode()
+
+
+def test_a_30_megabyte_data_picture_is_stripped_before_parsing_and_the_page_kept():
+    """A data: URL over libxml2's 10 MB bound used to truncate the page after it, with a
+    false "nesting" warning."""
+    uri = _png_data_uri(22 * 1024 * 1024)
+    assert len(uri) > 30_000_000
+    doc = extract(article(f"<p>{LONG}</p><p><img src=\"{uri}\" alt=\"现场照片\"></p><p>图片之后的正文{LONG}</p>"),
+                  name="big-data.html")
+    assert "图片之后的正文" in _body(doc)
+    images = doc.findall(f".//{Q}image")
+    assert [(i.get("src"), i.get("alt")) for i in images] == [("data:image/png;base64,", "现场照片")]
+    warnings = _warnings(doc)
+    assert any("data: URL (image/png, 22.0 MB)" in w and "placeholder" in w for w in warnings), warnings
+    assert not any("256" in w or "nest" in w for w in warnings)
+
+
+def test_a_small_data_picture_leaves_a_placeholder_and_a_warning():
+    doc = extract(article(f"<p>{LONG}</p><p><img src=\"{_png_data_uri(3000)}\"></p>"
+                          f"<p><img src=\"{_png_data_uri(10)}\" alt=\"图标\">小图标之后</p>"), name="small-data.html")
+    images = doc.findall(f".//{Q}image")
+    assert [i.get("src") for i in images] == ["data:image/png;base64,"]   # the 18-byte icon is no picture
+    assert sum("data: URL (image/png, 3 KB)" in w for w in _warnings(doc)) == 1
+    assert "小图标之后" in _body(doc)
+
+
+def test_a_text_larger_than_the_parser_buffer_is_read_whole():
+    run = "字" * 4_000_000   # 12 MB of UTF-8 in one text node
+    doc = extract(article(f"<p>{LONG}</p><p>{run}</p><p>其后的正文{LONG}</p>"), name="long-text.html")
+    body = _body(doc)
+    assert run in body and "其后的正文" in body
+    assert not any("nest" in w for w in _warnings(doc))
+
+
+@pytest.mark.parametrize("tag", ["embed", "source", "track", "wbr", "keygen", "bgsound"])
+def test_an_unclosed_void_element_swallows_nothing(tag):
+    doc = extract(article(f"<p>{LONG}</p><p>甲乙<{tag} src=\"x\">丙丁</p><{tag} src=\"y\"><p>其后第一段{LONG}</p>"
+                          f"<p>其后第二段{LONG}</p>"), name="void.html")
+    body = _body(doc)
+    assert "甲乙丙丁" in body and "其后第一段" in body and "其后第二段" in body
+
+
+def test_object_and_applet_fallback_text_is_kept_and_an_embedded_pdf_linked():
+    doc = extract(article(f"<p>{LONG}</p><p>前文<object data=\"/a.swf\"><param name=\"q\" value=\"1\">对象替代文字"
+                          "</object>后文</p><applet code=\"A.class\"><param name=\"x\">小程序替代文字</applet>"
+                          "<object data=\"/files/notice.pdf\" type=\"application/pdf\">请下载阅读</object>"),
+                  name="object.html")
+    body = _body(doc)
+    assert "前文对象替代文字后文" in body and "小程序替代文字" in body and "请下载阅读" in body
+    assert [a.get("href") for a in doc.iter(f"{Q}attachment")] == ["/files/notice.pdf"]
+
+
+def test_text_cleaning_drops_inside_the_article_is_counted_in_a_warning():
+    doc = extract(article(f"<p>{LONG}</p><p>标题：{{{{detail.title}}}}，正文<noscript>请开启脚本</noscript>继续"
+                          "<span style=\"display:none\">隐藏文字</span>。</p><button>打印</button>"
+                          "<p>@font-face {font-family:宋体; panose-1:2 1 6 0 3 1 1 1 1 1;} "
+                          "p.MsoNormal {margin:0cm; font-size:10.5pt;}</p>"),
+                  name="dropped.html", )
+    body = _body(doc)
+    assert "标题：，正文继续。" in body and "{{" not in body and "MsoNormal" not in body
+    (w,) = [w for w in _warnings(doc) if w.startswith("cleaning left out")]
+    assert "{{…}} template placeholder x1 (16)" in w and "<noscript> x1 (5)" in w
+    assert "hidden element x1 (4)" in w and "<button> x1 (2)" in w and "CSS rules shown as text x1" in w
+
+
+def test_drops_outside_the_article_are_not_reported():
+    doc = extract(article(f"<p>{LONG}</p>", after="<noscript>请开启脚本</noscript><button>搜索</button>"),
+                  name="chrome.html")
+    assert not any(w.startswith("cleaning left out") for w in _warnings(doc))
+
+
+def test_running_text_that_mentions_css_is_kept():
+    line = "会议要求，各单位在网页样式中不得使用 p.MsoNormal {margin:0} 一类的写法，统一采用规范模板。" + LONG
+    assert "p.MsoNormal {margin:0}" in _body(extract(article(f"<p>{line}</p>"), name="css-words.html"))
+
+
+def test_a_line_break_inside_chinese_text_is_no_space():
+    doc = extract(article(f"<p>{LONG}</p><p>为进一步\r做好政府\r\n信息公开\r\r\n工作，Hello\nWorld。</p>"), name="cr.html")
+    assert "为进一步做好政府信息公开工作，Hello World。" in _body(doc)
+
+
+def test_a_fragment_without_html_or_body_is_a_page():
+    data = (f"<h2>关于开展安全检查的通知</h2><p>{LONG}</p>\r<p>二、{LONG}</p>").encode()
+    doc = extract(data, name="fragment.html")
+    assert LONG in _body(doc)
+    assert doc.find(f".//{Q}title") is not None

@@ -1,4 +1,5 @@
-"""Property-based: portal-like pages of random structure, encoding and characters.
+"""Property-based: portal-like pages of random structure, encoding and characters,
+damaged the ways pages are (void and unclosed elements, data: URLs, placeholders).
 
 For every generated page: conversion never raises an unhandled exception, the XML
 validates, and no body character of the generated article is lost (in the XML,
@@ -35,6 +36,31 @@ SENTENCE = st.text(TEXT_CHAR, min_size=6, max_size=120).filter(lambda s: s.strip
 
 NUM1 = "一二三四五六七八九十"
 
+# Damage inserted inside and between the article's blocks: void elements libxml2 takes
+# for containers, unclosed inline elements, data: URLs of any size, template
+# placeholders and <noscript> (none of which is article text, so none is in ``kept``).
+_B64 = st.integers(0, 300_000).map(lambda n: "iVBORw0KGgo" + "A" * (n - n % 4))
+DAMAGE = st.one_of(
+    st.sampled_from(['<embed src="/a.swf">', '<embed src="/b.swf" width="600" height="400">',
+                     '<source src="/v.mp4" type="video/mp4">', '<track src="/c.vtt">', "<wbr>",
+                     '<keygen name="k">', '<bgsound src="/bg.mid">', '<param name="q" value="1">',
+                     '<menuitem label="m">', '<font color="red">', '<span class="x">', "<b>",
+                     "{{detail.title}}", "<noscript>请开启浏览器脚本</noscript>",
+                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">',
+                     '<a href="data:text/plain;base64,5paH5a2X">']),
+    _B64.map(lambda p: f'<img src="data:image/png;base64,{p}" alt="图">'),
+    _B64.map(lambda p: f"<img src='data:image/jpeg;base64,{p}'>"),
+    _B64.map(lambda p: f"<img src=data:image/png;base64,{p}>"),
+)
+
+
+def _damaged(draw, text: str) -> str:
+    """``text`` (escaped) with damage drawn into it at a random place, or as it is."""
+    if not draw(st.booleans()):
+        return esc(text)
+    k = draw(st.integers(0, len(text)))
+    return esc(text[:k]) + draw(DAMAGE) + esc(text[k:])
+
 
 def esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -48,7 +74,9 @@ def articles(draw):
     lead = draw(st.text(HANZI, min_size=40, max_size=80)) + "。"
     blocks, kept = [f"<p>　　{lead}</p>"], [lead]
     for i in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["p", "p", "p", "heading", "table", "indent", "br"]))
+        if draw(st.integers(0, 3)) == 0:   # damage between blocks
+            blocks.append(draw(DAMAGE))
+        kind = draw(st.sampled_from(["p", "p", "p", "heading", "table", "indent", "br", "object"]))
         text = draw(SENTENCE)
         if kind == "heading":
             h = f"{NUM1[i % 10]}、{text[:20]}"
@@ -69,8 +97,12 @@ def articles(draw):
             other = draw(SENTENCE)
             blocks.append(f"<div>　　{esc(text)}<br>　　{esc(other)}</div>")
             kept += [text, other]
+        elif kind == "object":   # what a browser shows of a plugin it cannot run: kept
+            blocks.append(f'<object data="/m.swf" type="application/x-shockwave-flash">'
+                          f'<param name="wmode" value="transparent"><p>　　{esc(text)}</p></object>')
+            kept.append(text)
         else:
-            blocks.append(f"<p>　　{esc(text)}</p>")
+            blocks.append(f"<p>　　{_damaged(draw, text)}</p>")
             kept.append(text)
     title = draw(SENTENCE.map(lambda s: s[:30]))
     # a first line equal to the title is the title repeated, rightly dropped: not this test

@@ -11,8 +11,9 @@ import pikepdf
 from PIL import Image
 
 from pipeline import canonical
-from pipeline.images import candidates, local_copy
+from pipeline.images import MAX_PICTURE_PIXELS, admit_picture, candidates, local_copy
 from tests.conftest import govdoc
+from tests.support.hostile import png_bomb
 
 TEXT = ("为进一步做好政府信息公开工作，切实保障人民群众的知情权、参与权和监督权，"
         "现将本单位年度工作情况报告如下，请各有关单位认真贯彻执行并抓好落实。")
@@ -34,7 +35,9 @@ def test_local_copy_refuses_a_symlink_out_of_the_folder(tmp_path):
     folder = tmp_path / "site"
     folder.mkdir()
     (folder / "link.png").symlink_to(outside)
-    assert local_copy("link.png", folder, "page.html") is None
+    # recorded by its own name, so that the renderers refuse it as a link, saying so
+    assert local_copy("link.png", folder, "page.html") == "link.png"
+    assert admit_picture(folder / "link.png", folder=folder).reason == "a symbolic link, refused"
     (folder / "real.png").write_bytes(b"x")
     assert local_copy("http://example.gov.cn/up/real.png", folder, "page.html") == "real.png"
 
@@ -82,3 +85,68 @@ def test_saved_pictures_are_embedded_in_both_editions(tmp_path):
     for blob in blobs:
         with Image.open(io.BytesIO(blob)) as im:
             assert im.size == (320, 200)
+
+
+def test_admission_refuses_bombs_links_and_hard_links(tmp_path):
+    folder = tmp_path / "site"
+    files = folder / "page_files"
+    _png(files / "ok.png", (10, 200, 10))
+    assert admit_picture(files / "ok.png", folder=folder) == (True, (320, 200), "")
+    png_bomb(files / "bomb.png")
+    ok, size, why = admit_picture(files / "bomb.png", folder=folder)
+    assert not ok and "decompression bomb" in why
+    _png(files / "wide.png", (0, 0, 0), size=(10_000, 6_001))   # 60 million and a row
+    assert admit_picture(files / "wide.png").reason.startswith("10000 x 6001 pixels, over the limit")
+    # a hard link: the file could be any file of the same disk, seen from inside
+    _png(tmp_path / "outside.png", (1, 2, 3))
+    (files / "hard.png").hardlink_to(tmp_path / "outside.png")
+    ok, _, why = admit_picture(files / "hard.png", folder=folder)
+    assert not ok and "hard link" in why
+    # a symbolic link, even to a picture inside the folder
+    (files / "soft.png").symlink_to("ok.png")
+    assert admit_picture(files / "soft.png", folder=folder).reason == "a symbolic link, refused"
+    (folder / "linked_files").symlink_to(files, target_is_directory=True)
+    assert "symbolic link" in admit_picture(folder / "linked_files" / "ok.png", folder=folder).reason
+    assert "outside" in admit_picture(tmp_path / "outside.png", folder=folder).reason
+    assert "outside" in admit_picture(files / ".." / ".." / "outside.png", folder=folder).reason
+    (files / "fake.png").write_bytes(b"<html>not a picture</html>")
+    assert admit_picture(files / "fake.png").reason == "cannot be read as a picture"
+    assert MAX_PICTURE_PIXELS >= 4960 * 7016   # an A4 page scanned at 600 dpi is admitted
+
+
+def _embedded_sizes(pdf_path: Path) -> list[tuple[int, int]]:
+    with pikepdf.open(pdf_path) as pdf:
+        return sorted((int(o.Width), int(o.Height)) for o in pdf.objects
+                      if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image")
+
+
+def test_neither_edition_embeds_a_bomb_or_a_hard_linked_outside_picture(tmp_path):
+    """The Word edition used to embed what the PDF refused (a 50 000 x 50 000 PNG) and
+    a hard-linked outside picture in NAME_files/."""
+    site = tmp_path / "site"
+    files = site / "notice_files"
+    _png(files / "good.png", (200, 30, 30))
+    png_bomb(files / "bomb.png")
+    outside = _png(tmp_path / "secret.png", (1, 2, 3), size=(97, 89))
+    (files / "hard.png").hardlink_to(tmp_path / "secret.png")
+    (files / "soft.png").symlink_to(tmp_path / "secret.png")
+    pictures = "".join(f"<p style='text-align:center'><img src='notice_files/{n}.png' alt='图{n}'></p>"
+                       for n in ("good", "bomb", "hard", "soft"))
+    (site / "notice.html").write_text(
+        "<html><head><meta charset='utf-8'><title>某县关于开展工作的通知</title></head><body>"
+        f"<div class='article'><h1>某县关于开展工作的通知</h1><p>　　{TEXT}</p>{pictures}"
+        f"<p>　　{TEXT}</p></div></body></html>", encoding="utf-8")
+    out = tmp_path / "out"
+    r = govdoc("convert", str(site), "-o", str(out), "-q", "--json")
+    assert r.returncode == 0, r.stderr
+    entry = json.loads((out / "manifest.json").read_text())["documents"][0]
+    assert _embedded_sizes(out / entry["outputs"]["pdf"]) == [(320, 200)]
+    with zipfile.ZipFile(out / entry["outputs"]["docx"]) as z:
+        blobs = [z.read(n) for n in z.namelist() if n.startswith("word/media/")]
+    assert len(blobs) == 1 and outside not in blobs
+    with Image.open(io.BytesIO(blobs[0])) as im:
+        assert im.size == (320, 200)
+    warnings = " | ".join(entry["warnings"])
+    for name, why in (("bomb", "decompression bomb"), ("hard", "hard link"), ("soft", "symbolic link")):
+        # each edition says why it drew a placeholder instead
+        assert sum(name in w and why in w for w in entry["warnings"]) == 2, warnings

@@ -24,7 +24,7 @@ from ..errors import NotAnArticle
 from .body import attachment_blocks, walk_container
 from .container import choose_container, chrome_elements, describe
 from .gate import anti_bot, check_bytes, check_text, mirror_copy
-from .html import ElementSet, clean, parse, text_of
+from .html import ElementSet, clean, dropped_inside, parse, text_of
 from .metadata import PageMeta, read_metadata
 from .origin import Statement, choose, statements
 from .profiles import catalogue
@@ -96,6 +96,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
     if dec.replaced:
         warnings.append(f"{dec.replaced} byte sequence(s) could not be decoded as {dec.encoding} "
                         "and were replaced with U+FFFD")
+    warnings += dec.notes  # NULs removed, UTF-16/32 without a byte-order mark
     check_text(dec.text)
     parsed = parse(dec.text)
     warnings += parsed.warnings
@@ -109,7 +110,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
     origin = _origin(given, stated)
     base_href = next((s.url for s in stated if s.source == "base"), None)
     url = origin.url if origin else None
-    clean(root)
+    dropped = clean(root)
     low = dec.text.lower()
     prof, markers, container, _sel = choose_container(root, dec.text, url, low)
     if container is None:
@@ -117,6 +118,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
             raise NotAnArticle("no article text found: the page nests elements deeper than 256 levels "
                                "and, flattened, shows no article")
         raise NotAnArticle("no article text found: the page holds only navigation and page chrome")
+    warnings += dropped_inside(dropped, container)  # hidden text, <noscript>, placeholders …
     mirror = mirror_copy(text_of(container), dec.encoding)
     if mirror:
         raise NotAnArticle(mirror)

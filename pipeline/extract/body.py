@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from ..canonical import E, q
-from .html import ElementSet
+from .html import ElementSet, data_uri_facts
 from .lexicon import lexicon, norm_label, squash
 
 _BLOCK = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -424,15 +424,27 @@ class Walker:
     # ----------------------------------------------------------- images
     def _image(self, el: etree._Element) -> None:
         src = (el.get("src") or el.get("data-src") or el.get("oldsrc") or "").strip()
-        if not src or src.startswith("data:") or _ICON.search(src):
+        if not src or _ICON.search(src):
             return
         for dim in ("width", "height"):
             v = el.get(dim) or ""
             if v.isdigit() and int(v) <= 24:
                 return
+        embedded = data_uri_facts(src)  # a data: picture, its payload taken out before parsing
+        if embedded is not None:
+            mime, size = embedded
+            if size < 256:   # a spacer or an icon, like the small pictures above
+                return
+            src = f"data:{mime};base64,"
+        elif src.startswith("data:"):
+            return
         if self.in_cell:  # a cell holds text only in the canonical model
             self.warnings.append(f"an image inside a table cell was not kept: {src}")
             return
+        if embedded is not None:
+            self.warnings.append(f"a picture embedded in the page as a data: URL ({embedded[0]}, "
+                                 f"{_bytes(embedded[1])}) is not kept as a file: a placeholder "
+                                 "stands in its place (source.html holds it)")
         self.flush()
         if self.base_url:
             src = urljoin(self.base_url, src)
@@ -489,6 +501,10 @@ class Walker:
             text = "".join(t.itertext())
             self.blocks.append(Block("table", t, text=text, source=table))
         return True
+
+
+def _bytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
 
 def _span(v: str | None) -> int | None:

@@ -16,7 +16,11 @@ _MAGIC = (
     (b"\xff\xd8\xff", "JPEG image"), (b"\xd0\xcf\x11\xe0", "legacy Office (OLE)"), (b"Rar!", "RAR archive"),
     (b"7z\xbc\xaf", "7-Zip archive"), (b"\x1f\x8b", "gzip archive"),
 )
-_TAG = re.compile(r"<\s*(html|head|body|div|p|table|meta|title|span|a|br|td|!doctype)\b", re.I)
+#: Markup that makes text a page: a crawler's fragment may hold no <html>, <head> or
+#: <body>, only the article's own elements.
+_TAG = re.compile(r"<\s*(html|head|body|div|p|table|tbody|tr|td|th|meta|title|span|a|br|h[1-6]|"
+                  r"section|article|main|header|ul|ol|li|dl|dt|dd|font|center|strong|b|em|i|u|"
+                  r"img|pre|blockquote|form|!doctype)\b", re.I)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -26,12 +30,15 @@ def check_bytes(data: bytes) -> None:
         raise InputError("empty file (0 bytes)")
     if not data.strip():
         raise InputError("the file holds only white space")
+    if not data.replace(b"\0", b"").strip():
+        raise InputError("the file holds only NUL bytes (and white space): a damaged or "
+                         "preallocated download?")
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise InputError(f"not an HTML page: the bytes are a {kind} file")
-    head = data[:8192]
-    if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > len(head) // 100:
-        raise InputError("not an HTML page: the file is binary data")
+    # NUL bytes alone do not make a file binary (UTF-16 has them by design, and a
+    # damaged download can hold a run of them): decode() removes or reads them and
+    # check_text() judges what remains.
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
@@ -47,7 +54,7 @@ def check_text(text: str) -> None:
         raise InputError(f"not an HTML page: {100 * odd / len(sample):.0f}% of the text is control "
                          "characters or undecodable bytes (binary data?)")
     head = text.lstrip("\ufeff \t\r\n")[:4096]
-    if head[:1] in "{[" and not _TAG.search(head):
+    if head[:1] and head[:1] in "{[" and not _TAG.search(head):
         raise InputError("not an HTML page: the file looks like JSON data")
     if not _TAG.search(text[:200_000]):
         raise InputError("not an HTML page: no HTML markup found")

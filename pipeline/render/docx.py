@@ -22,7 +22,7 @@ from lxml import etree
 
 from ..canonical import body_of, iter_blocks, local, meta_of, q
 from ..errors import RenderError
-from ..images import file_inside
+from ..images import admit_picture, file_inside
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
@@ -334,13 +334,16 @@ class _Renderer:
                 reason = f"cannot embed {path.name}: {type(exc).__name__}"
         if not placed:
             p = self._paragraph(T.PLACEHOLDER)
-            p.append(ox.text_run(f"［图片：{alt or Path(src).name or '无说明'}］"))
+            name = "内嵌图片" if src.startswith("data:") else Path(src).name  # a data: URL has no name
+            p.append(ox.text_run(f"［图片：{alt or name or '无说明'}］"))
             self.warnings.append(f"image not embedded ({reason}): {src}")
         if caption is not None:
             self._inline(self._paragraph(T.CAPTION), caption)
 
     def _local_image(self, image: etree._Element | None) -> tuple[Path | None, str]:
-        """The image file, only if it lies inside resource_dir."""
+        """The image file, only if it lies inside resource_dir and ``images.admit_picture``
+        admits it: the same admission as the PDF edition's (no link, no hard link,
+        within the pixel bounds), so neither edition embeds what the other refuses."""
         if image is None:
             return None, "no image element"
         local_name = image.get("local")
@@ -349,9 +352,13 @@ class _Renderer:
         if self.resources is None:
             return None, "no resource folder"
         path, why = file_inside(self.resources, local_name)
-        if path is None:
-            return None, ("local path outside the resource folder" if why == "outside"
-                          else "local file missing")
+        if path is None and why != "outside":
+            return None, "local file missing"
+        verdict = admit_picture(self.resources / local_name, folder=self.resources)
+        if not verdict.ok:
+            if verdict.reason.startswith("outside"):
+                return None, "local path outside the resource folder"
+            return None, f"{local_name}: {verdict.reason}"
         return path, ""
 
     def _picture(self, paragraph: Paragraph, path: Path, alt: str) -> None:
@@ -380,13 +387,17 @@ class _Renderer:
     def _properties(self) -> None:
         meta = self.meta
         cp = self.document.core_properties
-        cp.title = meta.get("title", "")
-        cp.author = meta.get("issuer") or meta.get("publisher") or ""
-        cp.subject = meta.get("subject", "")
-        cp.keywords = meta.get("keywords", "")
-        cp.category = meta.get("doc-type", "")
-        cp.comments = meta.get("summary", "")
-        cp.identifier = meta.get("index-number") or meta.get("doc-number") or ""
+        # the package's properties hold at most 255 characters each (python-docx refuses
+        # more, which failed the whole Word edition of a 5 000-character title); the
+        # document itself holds the whole text
+        fit = lambda v: v if len(v) <= 255 else v[:254] + "…"  # noqa: E731
+        cp.title = fit(meta.get("title", ""))
+        cp.author = fit(meta.get("issuer") or meta.get("publisher") or "")
+        cp.subject = fit(meta.get("subject", ""))
+        cp.keywords = fit(meta.get("keywords", ""))
+        cp.category = fit(meta.get("doc-type", ""))
+        cp.comments = fit(meta.get("summary", ""))
+        cp.identifier = fit(meta.get("index-number") or meta.get("doc-number") or "")
         cp.language = self.doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "zh-CN"
         created = _parse_date(meta.get("written-date") or meta.get("published-date") or "")
         if created is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import RenderError
-from ..images import file_inside
+from ..images import admit_picture, file_inside
 from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from .titlebreak import break_title
@@ -168,24 +168,17 @@ def _figures(root: etree._Element, resource_dir: Path | None) -> list[str]:
 
 
 def _local_image(resource_dir: Path | None, local: str) -> tuple[tuple[Path, tuple[int, int]] | None, str]:
-    """The picture file, if it lies inside the folder and decodes as an image; else why not."""
+    """The picture file and its size in pixels, when ``images.admit_picture`` admits
+    it (inside the folder, no link, no hard link, within the pixel bounds); else why not."""
     if resource_dir is None:
         return None, "not read (no page folder given)"
     path, why = file_inside(resource_dir, local)
-    if path is None:
-        return None, ("outside the page folder, refused" if why == "outside"
-                      else "not in the page folder")
-    try:
-        from PIL import Image  # WeasyPrint's own dependency
-
-        with Image.open(path) as im:
-            im.verify()
-            size = im.size
-    except Exception:
-        return None, "cannot be read as a picture"
-    if size[0] <= 0 or size[1] <= 0:
-        return None, "cannot be read as a picture"
-    return (path, size), ""
+    if path is None and why != "outside":
+        return None, "not in the page folder"
+    verdict = admit_picture(Path(resource_dir) / local, folder=Path(resource_dir))
+    if not verdict.ok or verdict.size is None:
+        return None, verdict.reason or "cannot be read as a picture"
+    return (path, verdict.size), ""
 
 
 #: Colour modes WeasyPrint embeds in a way PDF/A with an sRGB OutputIntent accepts.
@@ -233,7 +226,8 @@ def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
 
 def _placeholder(img: etree._Element) -> None:
     alt = (img.get("alt") or "").strip()
-    name = (img.get("data-src") or "").rsplit("/", 1)[-1]
+    src = img.get("data-src") or ""
+    name = "内嵌图片" if src.startswith("data:") else src.rsplit("/", 1)[-1]  # a data: URL has no name
     box = etree.Element(f"{H}div", {"class": "placeholder"})
     box.text = f"［图片未能收录：{alt or name or '无说明'}］"
     img.getparent().replace(img, box)
