@@ -143,6 +143,9 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
             cands.setdefault(id(el), el)
     for el in paragraph_parents(root, exclude=("html", "body")):
         cands.setdefault(id(el), el)
+    body = _fragment_body(root)
+    if body is not None:
+        cands.setdefault(id(body), body)
     scored = [(s, i, el) for i, el in enumerate(cands.values()) if (s := _score(el, g)) != float("-inf")]
     if not scored:
         return None, [], None, None
@@ -156,6 +159,25 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
         return None, [why, f"narrowed to {describe(inner)}: it is named for content and holds the "
                            f"running text of {describe(best)}"], inner, None
     return None, [why], best, None
+
+
+_FRAGMENT_PARAGRAPHS = 3
+
+
+def _fragment_body(root: etree._Element) -> etree._Element | None:
+    """The <body> itself, when the paragraphs sit directly in it: a crawler's slice of
+    the article (no wrapping element survives) or a bare page such as a Word export.
+    A portal page's body holds layout blocks, not paragraphs, so it is not a candidate."""
+    body = root if root.tag == "body" else root.find("body")
+    if body is None:
+        return None
+    n = 0
+    for c in body:
+        if isinstance(c.tag, str) and (c.tag == "p" or c.tag == "div" and _text_div(c)) and (c.text or len(c)):
+            n += 1
+            if n >= _FRAGMENT_PARAGRAPHS:
+                return body
+    return None
 
 
 _PROSE = re.compile(r"[，。；！？]|[,.;](?=\s)")

@@ -65,6 +65,36 @@ class Trimmed:
     tail: list[str] = field(default_factory=list)
 
 
+_OPENING_SCAN = 6   # lines at the top of the body where a 公文 prints its 文号 and title
+_TITLE_LEN = (6, 100)
+
+
+def opening_fields(blocks: list[Block]) -> tuple[str | None, str | None]:
+    """(title, 文号) a page shows only as the first lines of its body, as a 公文 is
+    printed: a centred 文号 line (某财预〔2024〕56号) and the centred or bold title
+    above the addressee.  Used when the page has no title and no 文号 elsewhere (a
+    Word export published as the page, a crawler's slice of the body); the lines are
+    then the repeats ``trim`` drops."""
+    title = docno = None
+    for b in blocks[:_OPENING_SCAN]:
+        if b.kind != "p":
+            break
+        t = b.text.strip()
+        s = squash(t)
+        if not s or _is_chrome_line(t) or _is_info_line(t):
+            continue
+        if docno is None and _DOCNO.match(s) and (b.align == "center" or len(s) <= 24):
+            docno = s
+            continue
+        if title is None and _TITLE_LEN[0] <= len(s) <= _TITLE_LEN[1] and not _SENTENCE_END.search(s) \
+                and not s.endswith(("：", ":")) and (b.align == "center" or b.bold >= 0.5) \
+                and parse_date(t) is None and not level_of(b) and not is_order_line(t):
+            title = " ".join(t.split())
+            continue
+        break   # the addressee or the text: the opening lines are over
+    return title, docno
+
+
 def _is_chrome_line(text: str, tail: bool = False) -> bool:
     """A line of page chrome: a known chrome line, or a short line made of chrome
     phrases and widget words with at most a few other characters.  Only ever asked
