@@ -31,12 +31,16 @@ def text_units(text: str) -> int:
     return n
 
 
+_SENTENCE = re.compile(r"[。！？；]|[.!?;](?=\s|$)")
+
+
 def _long_line(line: str, long_line: int) -> bool:
     """A line of running text: ``long_line`` CJK characters, or three times as many
-    characters of English (words and spaces)."""
+    characters of English (words and spaces), with a sentence in it.  A headline is as
+    long but ends no sentence: a sidebar of unlinked headlines is not running text."""
     s = squash(line)
     if len(s) >= long_line and (cjk_count(s) * 2 >= len(s) or len(line.strip()) >= 3 * long_line):
-        return True
+        return bool(_SENTENCE.search(line))
     return False
 
 

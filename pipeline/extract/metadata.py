@@ -83,6 +83,35 @@ _RUNNING_TEXT = 80   # characters: a line this long without a label is the artic
 _LONE_INFO_WEAK = frozenset({"时间", "日期", "作者"})
 
 
+#: an English byline opening an info line: "By Zhang Wei |"
+_BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s*[|｜/,]?\s*$")
+_LEAD_MAX = 40
+_LEAD_SEP = " \t\u3000\xa0|｜/"
+
+
+def byline(lead: str) -> str | None:
+    """The author's name of a leading "By Zhang Wei" part of an info line."""
+    m = _BYLINE.match(lead.strip(_LEAD_SEP))
+    return m.group(1) if m else None
+
+
+def info_start(text: str) -> re.Match[str] | None:
+    """The first label of an info line: at its start, or after a short unlabelled part
+    the line opens with: its date ("2024-06-18 17:42 来源：…") or an English byline
+    ("By Zhang Wei | Source: … | Updated: …")."""
+    lex = lexicon()
+    m = lex.info_re.search(text, 0, _LEAD_MAX + 40)
+    if m is None:
+        return None
+    if m.start() == 0:
+        return m
+    lead = text[:m.start()]
+    if len(lead) > _LEAD_MAX:
+        return None
+    lead = lead.strip(_LEAD_SEP)
+    return m if (parse_date(lead) is not None or byline(lead) is not None) else None
+
+
 def is_info_line(text: str) -> bool:
     """The info line under a title (发布时间：… 来源：… 浏览次数：…), as a body line.
 
@@ -90,7 +119,7 @@ def is_info_line(text: str) -> bool:
     opens many a meeting notice."""
     lex = lexicon()
     t = text.strip()
-    if len(t) > lex.info_max or not lex.info_re.match(t):
+    if len(t) > lex.info_max or info_start(t) is None:
         return False
     hits = [norm_label(m.group(1)) for m in lex.info_re.finditer(t)]
     return len(hits) >= 2 or hits[0] not in _LONE_INFO_WEAK
@@ -314,7 +343,7 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
         if not stripped:
             continue
         is_info = is_info_line(stripped) if inside else \
-            bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
+            info_start(stripped) is not None and len(stripped) <= lex.info_max
         run_hit = lex.runon_re.match(stripped)
         if inside and not is_info:
             if run_hit and stripped not in done_text:
@@ -326,6 +355,11 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
             done_text.add(stripped)
             info_lines.append(el)
             order += 1
+            first = lex.split_re.search(stripped)
+            name = byline(stripped[:first.start()]) if first is not None and first.start() > 0 else None
+            if name:
+                order += 1
+                found.append(Found("", "By", name, RANK_INFO, order, 200))
             for date_el, d in _unlabelled_info_dates(el, stripped, lex):
                 found.append(Found("published-date", "", d.shown, RANK_INFO, order, 200))
                 if date_el is not el and date_el not in done_els:
