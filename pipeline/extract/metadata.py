@@ -272,6 +272,31 @@ def _pairs(labels: list[tuple[etree._Element, str]], container: etree._Element |
             blocks.setdefault(id(blk), [blk, 0])[1] += 1
 
 
+_GROUP_TEXT = 2_000   # characters: a group of one-pair rows longer than this is not a label block
+
+
+def _group_single_pairs(found: list[Found], blocks: dict[int, list], container: etree._Element | None) -> None:
+    """One label/value pair per row block (``<dl><dt>索引号</dt><dd>…</dd></dl>`` once
+    per field, a ``<table>`` per row): the rows' common parent is the block, when it
+    holds two or more of them and nothing long (never the body container itself)."""
+    singles: dict[int, list] = {}
+    for key, (blk, n) in blocks.items():
+        parent = blk.getparent()
+        if n != 1 or parent is None or parent is container or parent.tag in ("body", "html"):
+            continue
+        singles.setdefault(id(parent), [parent, []])[1].append(key)
+    for parent, keys in singles.values():
+        if len(keys) < 2 or short_text(parent, _GROUP_TEXT) is None:
+            continue
+        moved = ElementSet(blocks[k][0] for k in keys)
+        for k in keys:
+            del blocks[k]
+        for f in found:
+            if f.block is not None and f.block in moved:
+                f.block = parent
+                blocks.setdefault(id(parent), [parent, 0])[1] += 1
+
+
 def _has_long_cell(block: etree._Element) -> bool:
     return any(short_text(c, 200) is None for c in block.iter("td", "th", "dd", "li"))
 
@@ -597,6 +622,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     blocks: dict[int, list] = {}
     labels, colons = _scan(root)
     _pairs(labels, container, found, blocks)
+    _group_single_pairs(found, blocks, container)
     # Pairs inside the body container count only when they form a metadata block:
     # three labels or more, mostly unambiguous ones, and no cell of running text (a
     # data table with 名称 / 时间 headers in the body is content, not metadata).

@@ -21,7 +21,8 @@ from .dates import parse_date
 from .annex import Annex, split_annexes
 from .lexicon import lexicon, norm_label, squash
 from .metadata import is_info_line as _is_info_line
-from .regulation import Masthead, article_number, find_masthead, is_order_line, is_regulation, is_title_note, unit_levels
+from .regulation import (Masthead, article_number, find_masthead, is_order_line, is_regulation, is_title_note,
+                         unit_kind, unit_levels)
 
 _NUMBERING = (
     (1, re.compile(r"^[一二三四五六七八九十百]+\s*[、．.]")),
@@ -359,7 +360,37 @@ def arrange(blocks: list[Block]) -> Layout:
     """Masthead off the top, annexes off the end, then the signature above them."""
     masthead, rest = find_masthead(blocks)
     main, closing, annexes = split_annexes(rest, find_closing)
+    if closing is None and not annexes:
+        main, closing = split_issued(main)
     return Layout(masthead, main, closing, annexes)
+
+
+#: a sentence that issues a document: 现将《……办法》印发给你们 / 制定了《……》
+_ISSUES = re.compile(r"印发|转发|批转|发布|公布|下发|颁布|制定")
+_NAMED = re.compile(r"《([^《》]{2,80})》")
+_ISSUED_SCAN = 200   # blocks tried as the issued document's title
+
+
+def split_issued(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
+    """A notice that issues a document (印发 / 转发 … 《X》) and prints it after its own
+    signature without an annex label: the signature above the line that is X's title.
+    The issued text follows the signature as its blocks; one with headings of its own
+    is left whole (the record keeps sections in the main text or an annex only)."""
+    named: set[str] = set()
+    for t, b in enumerate(blocks[:_ISSUED_SCAN]):
+        if b.kind != "p":
+            continue
+        s = squash(b.text)
+        if t >= 2 and s in named and not _SENTENCE_END.search(s) and (b.align == "center" or b.bold >= 0.5):
+            main, closing = find_closing(blocks[:t])
+            rest = blocks[t:]
+            if closing is None or any(level_of(x) or unit_kind(x) for x in rest):
+                return blocks, None
+            closing.after += rest
+            return main, closing
+        if _ISSUES.search(s):
+            named.update(squash(m) for m in _NAMED.findall(b.text))
+    return blocks, None
 
 
 def _levels(blocks: list[Block], regulation: bool) -> tuple[list[int | None], list[str | None]]:
@@ -507,9 +538,12 @@ def build_body(layout: Layout, extra_attachments: list[Block]) -> etree._Element
         for org in closing.orgs:
             sub(sig, "org", org)
         sub(sig, "date", closing.date_text, when=closing.date_iso)
+        issued = is_regulation(closing.after)   # the rules a notice issues, printed after it
         for b in closing.after:
             if b.kind == "p" and _NOTE.search(squash(b.text)):
                 b.el.set("role", "note")
+            elif issued and b.el.get("role") is None and (num := article_number(b)):
+                _as_article(b.el, num)
             body.append(_finish(b))
         for b in extra_attachments:
             body.append(b.el)
