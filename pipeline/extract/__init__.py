@@ -80,7 +80,8 @@ def _origin(given: Origin | None, stated: list[Statement]) -> Origin | None:
     if best is None:
         return given
     return Origin(url=best.url, source=best.source,
-                  captured=given.captured if given else None, warc=given.warc if given else None)
+                  captured=(given.captured if given and given.captured else best.captured),
+                  warc=given.warc if given else None)
 
 
 def analyse(data: bytes, *, name: str, converted: datetime | None = None,
