@@ -25,7 +25,8 @@ from .body import attachment_blocks, walk_container
 from .container import choose_container, chrome_elements, describe
 from .gate import anti_bot, check_bytes, check_text, mirror_copy
 from .html import ElementSet, clean, parse, text_of
-from .metadata import RANK_INFO, PageMeta, read_metadata
+from .container import text_units
+from .metadata import PageMeta, head_text, read_metadata
 from .origin import Statement, choose, statements
 from .profiles import catalogue
 from .selectors import select
@@ -137,7 +138,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
     blocks, lost = walk_container(container, base_url=base, skip=skip, ranges=prof.ranges if prof else ())
     warnings += lost[:5] + ([f"and {len(lost) - 5} more such warning(s)"] if len(lost) > 5 else [])
     trimmed = Trimmed()
-    _opening_meta(meta, blocks)
+    _opening_meta(meta, blocks, _bare(root, container))
     title = meta.values.get("title").value if "title" in meta.values else None
     docno = meta.values.get("doc-number").value if "doc-number" in meta.values else None
     blocks = trim(blocks, title, docno, trimmed)
@@ -178,19 +179,30 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
                     origin, stated)
 
 
-def _opening_meta(meta: PageMeta, blocks: list) -> None:
+_BARE_SHARE = 0.9
+
+
+def _bare(root: etree._Element, container: etree._Element) -> bool:
+    """The page is the document and nothing else (a Word export published as the page,
+    a crawler's slice of the body): its container holds nearly all of its text."""
+    body = root if root.tag == "body" else root.find("body")
+    if body is None or body is container:
+        return True
+    whole = text_units(head_text(body, 200_000))
+    return whole == 0 or text_units(head_text(container, 200_000)) >= _BARE_SHARE * whole
+
+
+def _opening_meta(meta: PageMeta, blocks: list, bare: bool) -> None:
     """The title and 文号 printed as the body's first lines (a 公文's 版头), read when
     the page shows them nowhere else.  The title: when the page has no other.  The 文号:
-    only on a bare document, a page that shows no metadata of its own (no label, no
-    info line: a Word export, a crawler's slice of the body); a portal page that
-    shows its own metadata keeps the 文号 line as a line of the text."""
+    only on a bare document (``_bare``) without a labelled one; a portal page, which
+    shows its own metadata around the text, keeps the 文号 line as a line of the text."""
     if "title" in meta.values and "doc-number" in meta.values:
         return
     title, docno = opening_fields(blocks)
     if title and "title" not in meta.values:
         meta.values["title"] = MetaValue(title)
         meta.title_source = "the first lines of the body (the page shows no other title)"
-    bare = not any(f.value and f.rank <= RANK_INFO for f in meta.found)
     if docno and bare and "doc-number" not in meta.values:
         meta.values["doc-number"] = MetaValue(docno)
 

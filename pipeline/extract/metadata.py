@@ -81,6 +81,20 @@ def short_text(el: etree._Element, limit: int) -> str | None:
 _RUNNING_TEXT = 80   # characters: a line this long without a label is the article's text
 
 _LONE_INFO_WEAK = frozenset({"时间", "日期", "作者"})
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_EN_SENTENCE = re.compile(r"[.!?;](?=\s|$)")
+
+
+def _running_text(text: str) -> bool:
+    """A line of the article's running text rather than a title or label line: longer
+    than ``_RUNNING_TEXT`` characters of Chinese; in English (a title of twenty words is
+    common) a sentence, or three times as long."""
+    t = text.strip()
+    if len(t) <= _RUNNING_TEXT:
+        return False
+    if len(_CJK_CHAR.findall(t)) * 4 >= len(t):
+        return True
+    return len(t) > 3 * _RUNNING_TEXT or bool(_EN_SENTENCE.search(t))
 
 
 #: an English byline opening an info line: "By Zhang Wei |"
@@ -330,7 +344,7 @@ def leading_lines(container: etree._Element, skip: ElementSet | None = None, lim
             break
         if not t.strip():
             continue
-        if len(t.strip()) > _RUNNING_TEXT and not lex.info_re.search(t):
+        if _running_text(t) and not lex.info_re.search(t):
             break
         out.add(el)
         if len(out) >= limit:
