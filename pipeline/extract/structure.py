@@ -219,26 +219,74 @@ def _attachment_run_above(blocks: list[Block], i: int) -> bool:
     return j >= 0 and blocks[j].kind == "p" and squash(blocks[j].text).startswith("附件")
 
 
+#: the 版记 printed under a 公文's signature and notes (GB/T 9704 7.4): 抄送 … and the
+#: 印发机关 + 印发日期 line ("某某市人民政府办公室　　2024年5月9日印发"), （共印N份）
+_BANJI = re.compile(r"^(抄送|抄报|分送|主送)[:：]|^[\u4e00-\u9fff（）()]{2,40}\d{4}年\d{1,2}月\d{1,2}日印发?$|^[（(]共印\d+份[）)]$")
+#: a signature written on one line: 某某市应急管理局　　2024年5月8日
+_ORG_DATE = re.compile(r"^(.{2,40}?)[\s\u3000\xa0]+(\S.{5,20})$")
+
+
+def _seal(b: Block) -> bool:
+    """A picture inside the signature block (the issuer's seal)."""
+    return b.kind == "figure" and not squash(b.text)
+
+
+def _is_after_line(blocks: list[Block], i: int) -> bool:
+    """Block i can follow a signature: a note (（此件公开发布）, 附注), an attachment line
+    or link, a line of the 版记, the seal's picture just under the date."""
+    b = blocks[i]
+    if b.kind == "attachment":
+        return True
+    if _seal(b):
+        return i > 0 and blocks[i - 1].kind == "p" and parse_date(blocks[i - 1].text) is not None
+    if b.kind != "p":
+        return False
+    s = squash(b.text)
+    return bool(_NOTE.search(s) or s.startswith("附件") or _BANJI.search(s)
+                or (_ATTACH_ITEM.match(s) and _attachment_run_above(blocks, i)))
+
+
+def _one_line_signature(b: Block):
+    """(org, date text, parsed date) of a right-aligned line holding both, else None."""
+    if b.kind != "p" or b.align != "right":
+        return None
+    m = _ORG_DATE.match(b.text.strip())
+    if not m:
+        return None
+    d = parse_date(m.group(2))
+    org = Block("p", b.el, text=m.group(1), align="right")
+    if d is None or not _org_like(org) or parse_date(m.group(1)):
+        return None
+    return m.group(1).strip(), m.group(2).strip(), d
+
+
 def find_closing(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
-    """Split off the signature (issuer lines + date) and the lines after it."""
+    """Split off the signature (issuer lines + date) and the lines after it.  A
+    picture among the signature lines (the seal) follows the signature."""
     i = len(blocks) - 1
-    # lines after the signature: notes (（此件公开发布）, 附注) and attachment links
-    while i >= 0 and (blocks[i].kind == "attachment" or blocks[i].kind == "p" and (
-            _NOTE.search(squash(blocks[i].text)) or squash(blocks[i].text).startswith("附件")
-            or (_ATTACH_ITEM.match(squash(blocks[i].text)) and _attachment_run_above(blocks, i)))):
+    # lines after the signature: notes (（此件公开发布）, 附注), attachment links, the 版记
+    while i >= 0 and _is_after_line(blocks, i):
         i -= 1
     if i < 1:
         return blocks, None
     date_b = blocks[i]
     d = parse_date(date_b.text) if date_b.kind == "p" else None
     if d is None:
-        return blocks, None
+        one = _one_line_signature(date_b)
+        if one is None or level_of(date_b):
+            return blocks, None
+        org, shown, d = one
+        return blocks[:i], Closing(orgs=[org], date_text=shown, date_iso=d.iso, after=blocks[i + 1:])
     j = i - 1
     orgs: list[Block] = []
-    while j >= 0 and len(orgs) < 4 and _org_like(blocks[j]):
+    seals: list[Block] = []
+    while j >= 0 and len(orgs) < 4 and (_org_like(blocks[j]) or _seal(blocks[j])):
         # only a right-aligned / org-like run just above the date
-        orgs.insert(0, blocks[j])
+        (seals if _seal(blocks[j]) else orgs).insert(0, blocks[j])
         j -= 1
+    while seals and orgs and j + 1 < len(blocks) and blocks[j + 1] is seals[0] and blocks[j + 1] is not orgs[0]:
+        j += 1            # a picture above the first org line is not the signature's
+        seals.pop(0)
     if not orgs:
         return blocks, None
     if not (date_b.align == "right" or any(o.align == "right" for o in orgs)
@@ -248,7 +296,7 @@ def find_closing(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
     if any(level_of(o) for o in orgs):
         return blocks, None
     closing = Closing(orgs=[o.text.strip() for o in orgs], date_text=date_b.text.strip(),
-                      date_iso=d.iso, after=blocks[i + 1:])
+                      date_iso=d.iso, after=seals + blocks[i + 1:])
     return blocks[:j + 1], closing
 
 
