@@ -175,10 +175,51 @@ def _row_block(el: etree._Element) -> etree._Element | None:
     return parent.getparent() if parent is not None and parent.getparent() is not None else parent
 
 
+def _is_label(text: str | None) -> bool:
+    """A known label (索引号：, 发布机构) and nothing else."""
+    return bool(text) and len(text) <= 40 and norm_label(text) in lexicon().label_field
+
+
+def _cells(row: etree._Element) -> list[tuple[int, etree._Element]]:
+    """(first grid column, cell) of a table row, colspans counted."""
+    out, col = [], 0
+    for c in row:
+        if isinstance(c.tag, str) and c.tag in ("td", "th"):
+            out.append((col, c))
+            try:
+                col += max(1, int(c.get("colspan") or 1))
+            except ValueError:
+                col += 1
+    return out
+
+
+def _cell_below(cell: etree._Element) -> etree._Element | None:
+    """The value under a label cell, when the label's row is all labels and the next
+    row holds the values (索引号 | 发布机构 | 发文字号 over their values)."""
+    row = cell.getparent()
+    if row is None or row.tag != "tr":
+        return None
+    cells = _cells(row)
+    if len(cells) < 2 or not all(_is_label(short_text(c, 40)) for _, c in cells):
+        return None
+    nxt = _next_element(row)
+    if nxt is None or nxt.tag != "tr":
+        return None
+    col = next(i for i, c in cells if c is cell)
+    for i, c in _cells(nxt):
+        if i == col:
+            return None if _is_label(short_text(c, 40)) else c
+    return None
+
+
 def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]:
     """Value of a label element: the next cell, the dd, or the rest of its parent."""
     if el.tag in ("td", "th"):
         nxt = _next_element(el)
+        if nxt is None or nxt.tag not in ("td", "th") or _is_label(short_text(nxt, 40)):
+            below = _cell_below(el)   # a row of labels over a row of values
+            if below is not None:
+                return below, short_text(below, 400)
         if nxt is not None and nxt.tag in ("td", "th"):
             return nxt, short_text(nxt, 400)
         return None, None
@@ -202,7 +243,7 @@ def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]
             if t is None:
                 return None, None
             # the next label of a run of label/value spans ends this value
-            if sib.tag == el.tag and sib.get("class") == el.get("class") and el.get("class"):
+            if sib.tag == el.tag and (sib.get("class") == el.get("class") and el.get("class") or _is_label(t)):
                 break
             parts.append(t)
         parts.append(sib.tail or "")
@@ -269,9 +310,12 @@ def _pairs(labels: list[tuple[etree._Element, str]], container: etree._Element |
                 value_el, value = _value_after(parent)
         if value is None or value_el is None:
             continue
-        if value_el in seen_values:
+        # one value element read once (a <b> label inside its <td> label finds the same
+        # cell); labels inline in one parent (two label spans in one <li>) each own theirs
+        key = el if value_el is el.getparent() else value_el
+        if key in seen_values:
             continue
-        seen_values.add(value_el)
+        seen_values.add(key)
         # a value that is itself a label means an empty cell followed by the next label
         if norm_label(value) in lex.label_field and len(norm_label(value)) <= 6:
             value = ""
