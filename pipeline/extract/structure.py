@@ -2,8 +2,8 @@
 repeated title and 文号, split off a regulation's masthead and the annexes, find the
 closing signature, recognise headings, nest sections.
 
-Headings (GB/T 9704-2012): 一、 → level 1, （一） → 2, 1. → 3, （1） → 4, on a
-*standalone* line; a numbered run-in paragraph ("（一）指导思想。以……") stays a
+Headings (GB/T 9704-2012): 一、 → level 1, （一） → 2, 1. → 3, （1） → 4 (whatever
+stands above them), on a *standalone* line; a numbered run-in paragraph ("（一）指导思想。以……") stays a
 paragraph.  Bold or a heading face (黑体, 楷体) only breaks ties for longer lines.
 English editions number I. → 1, (I) → 2 the same way.  A regulation's 第X编/章/节
 take the top levels (``regulation.py``); each annex restarts the levels.
@@ -461,9 +461,12 @@ def _levels(blocks: list[Block], regulation: bool) -> tuple[list[int | None], li
             b.el.set("role", "attachment-note")   # 附件说明 (GB/T 9704 7.3.4)
         levels.append(None if kind is not None or attach_list or regulation else level_of(b))
     _demote_lists(blocks, levels)
+    # GB/T 9704's numbering says the level itself: （一） is level 2 even where no 一、
+    # stands above it (a level may be skipped).  Under 第X章 units the numbering
+    # starts just below the smallest unit.
     present = [lv for lv in levels if lv]
-    shift = (min(present) - 1) if present else 0
     below = len(kind_level)
+    shift = (min(present) - 1) if present and below else 0
     out: list[int | None] = []
     for lv, kind in zip(levels, kinds):
         if kind is not None:
