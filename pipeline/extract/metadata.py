@@ -111,8 +111,8 @@ def byline(lead: str) -> str | None:
 
 def info_start(text: str) -> re.Match[str] | None:
     """The first label of an info line: at its start, or after a short unlabelled part
-    the line opens with: its date ("2024-06-18 17:42 来源：…") or an English byline
-    ("By Zhang Wei | Source: … | Updated: …")."""
+    the line opens with: its date ("2024-06-18 17:42 来源：…"), an English byline
+    ("By Zhang Wei | Source: … | Updated: …") or an item set off by a bar."""
     lex = lexicon()
     m = lex.info_re.search(text, 0, _LEAD_MAX + 40)
     if m is None:
@@ -122,6 +122,8 @@ def info_start(text: str) -> re.Match[str] | None:
     lead = text[:m.start()]
     if len(lead) > _LEAD_MAX:
         return None
+    if lead.rstrip(" \t\u3000\xa0").endswith(("|", "｜")):   # "chinadaily.com.cn | Updated: …"
+        return m
     lead = lead.strip(_LEAD_SEP)
     return m if (parse_date(lead) is not None or byline(lead) is not None) else None
 

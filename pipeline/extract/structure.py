@@ -290,7 +290,8 @@ def find_closing(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
     if not orgs:
         return blocks, None
     if not (date_b.align == "right" or any(o.align == "right" for o in orgs)
-            or all(_ORG_SUFFIX.search(squash(o.text)) for o in orgs)):
+            or all(_EN_ORG.search(o.text) if is_latin(o.text) else _ORG_SUFFIX.search(squash(o.text))
+                   for o in orgs)):
         return blocks, None
     # an org line that is really a heading or a list item is not a signature
     if any(level_of(o) for o in orgs):
