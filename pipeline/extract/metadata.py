@@ -642,6 +642,10 @@ def _title_element(root: etree._Element, container: etree._Element | None,
     that happens to share a class name (``td.bt`` labels vs ``div.bt`` titles)."""
     lex = lexicon()
     fallback: tuple[str, str, str] | None = None
+    # the <title>'s parts other than its longest name the site or the column: an
+    # element holding only one of them (a logo's <h1>) is not the title
+    parts = [squash(x) for x in _TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()] if title_raw else []
+    minor = set(sorted(parts, key=len)[:-1]) if len(parts) > 1 else set()
     for sel in selectors:
         if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
             continue
@@ -653,7 +657,8 @@ def _title_element(root: etree._Element, container: etree._Element | None,
             if not t:
                 continue
             st = squash(t)
-            if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field:
+            if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field \
+                    or st in minor:
                 continue
             if title_tag and st not in title_tag and title_tag not in st:
                 if fallback is None and 8 <= len(st) <= 100 and not _SENTENCE_END_RE.search(st):
@@ -662,12 +667,39 @@ def _title_element(root: etree._Element, container: etree._Element | None,
             pm.title_source = f"element {sel}"
             return clean_value(t)
     # A <title> made of the column and the site only (工作进展情况_平潭综合实验区党工委管委会):
-    # the first title-like element, longer than any part of it, is the title.
+    # the first title-like element, longer than any part of it, is the title; an element
+    # named for a title (div.detail-title, p.bt) above the body counts as well.
+    if fallback is None and title_raw:
+        fallback = _title_named(root, container)
     if fallback is not None and title_raw:
-        parts = [squash(x) for x in _TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()]
         if parts and max(len(x) for x in parts) < len(fallback[2]):
             pm.title_source = f"element {fallback[0]} (the <title> names only the column and site)"
             return clean_value(fallback[1])
+    return None
+
+
+_TITLE_NAMES = frozenset({"title", "tit", "bt", "biaoti", "headline", "heading", "wzbt"})
+_TITLE_SCAN = 400   # elements above the body looked at for a title-named one
+_NAME_SPLIT = re.compile(r"[^a-z]+")
+
+
+def _title_named(root: etree._Element, container: etree._Element | None) -> tuple[str, str, str] | None:
+    """The first element above the body whose id or class names a title, holding a
+    title-like line (8–100 characters, no sentence end, not a label)."""
+    lex = lexicon()
+    for i, el in enumerate(root.iter()):
+        if i > _TITLE_SCAN * 10 or el is container:
+            break
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            continue
+        names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
+        if not names.strip() or not set(_NAME_SPLIT.split(names)) & _TITLE_NAMES:
+            continue
+        t = short_text(el, 300)
+        st = squash(t or "")
+        if 8 <= len(st) <= 100 and not _SENTENCE_END_RE.search(st) and not lex.info_re.search(t) \
+                and norm_label(t) not in lex.label_field and not _has_block_child(el):
+            return (f"{el.tag}.{names.split()[0] if names.split() else ''}", t, st)
     return None
 
 
