@@ -646,6 +646,7 @@ def _title_element(root: etree._Element, container: etree._Element | None,
     # element holding only one of them (a logo's <h1>) is not the title
     parts = [squash(x) for x in _TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()] if title_raw else []
     minor = set(sorted(parts, key=len)[:-1]) if len(parts) > 1 else set()
+    main = max(parts, key=len) if parts else ""
     for sel in selectors:
         if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
             continue
@@ -660,7 +661,11 @@ def _title_element(root: etree._Element, container: etree._Element | None,
             if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field \
                     or st in minor:
                 continue
-            if title_tag and st not in title_tag and title_tag not in st:
+            # part of the <title>: one of its parts whole, holding its longest part, or half
+            # of it at least (a logo's "某某市人民政府" inside "某某市人民政府办公室关于……" is not)
+            of_title = title_tag in st or (st in title_tag and (not parts or st in parts or main in st
+                                                               or 2 * len(st) >= len(main)))
+            if title_tag and not of_title:
                 if fallback is None and 8 <= len(st) <= 100 and not _SENTENCE_END_RE.search(st):
                     fallback = (sel, t, st)
                 continue
