@@ -138,7 +138,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
     blocks, lost = walk_container(container, base_url=base, skip=skip, ranges=prof.ranges if prof else ())
     warnings += lost[:5] + ([f"and {len(lost) - 5} more such warning(s)"] if len(lost) > 5 else [])
     trimmed = Trimmed()
-    _opening_meta(meta, blocks, _bare(root, container))
+    _opening_meta(meta, blocks, root, container)
     title = meta.values.get("title").value if "title" in meta.values else None
     docno = meta.values.get("doc-number").value if "doc-number" in meta.values else None
     blocks = trim(blocks, title, docno, trimmed)
@@ -192,7 +192,7 @@ def _bare(root: etree._Element, container: etree._Element) -> bool:
     return whole == 0 or text_units(head_text(container, 200_000)) >= _BARE_SHARE * whole
 
 
-def _opening_meta(meta: PageMeta, blocks: list, bare: bool) -> None:
+def _opening_meta(meta: PageMeta, blocks: list, root: etree._Element, container: etree._Element) -> None:
     """The title and 文号 printed as the body's first lines (a 公文's 版头), read when
     the page shows them nowhere else.  The title: when the page has no other.  The 文号:
     only on a bare document (``_bare``) without a labelled one; a portal page, which
@@ -203,7 +203,7 @@ def _opening_meta(meta: PageMeta, blocks: list, bare: bool) -> None:
     if title and "title" not in meta.values:
         meta.values["title"] = MetaValue(title)
         meta.title_source = "the first lines of the body (the page shows no other title)"
-    if docno and bare and "doc-number" not in meta.values:
+    if docno and "doc-number" not in meta.values and _bare(root, container):
         meta.values["doc-number"] = MetaValue(docno)
 
 
