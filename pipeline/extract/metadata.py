@@ -122,8 +122,8 @@ def info_start(text: str) -> re.Match[str] | None:
     lead = text[:m.start()]
     if len(lead) > _LEAD_MAX:
         return None
-    if lead.rstrip(" \t\u3000\xa0").endswith(("|", "｜")):   # "chinadaily.com.cn | Updated: …"
-        return m
+    if lead.rstrip(" \t\u3000\xa0").endswith(("|", "｜")) or not lead.strip(_LEAD_SEP + "【[（("):
+        return m   # "chinadaily.com.cn | Updated: …", "【来源：…】【发布时间：…】"
     lead = lead.strip(_LEAD_SEP)
     return m if (parse_date(lead) is not None or byline(lead) is not None) else None
 
@@ -367,7 +367,7 @@ def _split_labelled(text: str, rx: re.Pattern[str]) -> list[tuple[str, str]]:
     out = []
     for i, m in enumerate(hits):
         end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
-        out.append((m.group(1), text[m.end():end].strip(" \t\u3000|｜【[（(")))
+        out.append((m.group(1), text[m.end():end].strip(" \t\u3000|｜【[（(】]")))
     return out
 
 
