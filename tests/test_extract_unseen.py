@@ -256,3 +256,25 @@ def test_cli_inspect_names_the_saving_tool(tmp_path):
     assert res.exit_code == 0, res.output
     assert "http://www.moushi.gov.cn/zwgk/tzgg/202403/t20240312_1234567.html" in res.output
     assert "HTTrack" in res.output and "captured 2024-03-12T08:11:20+00:00" in res.output
+
+
+@pytest.mark.parametrize("order,number,signer,office", [
+    ("中华人民共和国主席令", "第二十三号", "中华人民共和国主席　习近平", "中华人民共和国主席"),   # a law
+    ("某某省人民代表大会常务委员会公告", "（第12号）", None, None),                             # a local regulation
+])
+def test_promulgations_of_laws_and_local_regulations(order, number, signer, office):
+    title = "某某省某某条例"
+    arts = "".join(f'<p style="text-indent:2em">第{n}条　本条例规定的事项，依照有关法律、行政法规的规定执行。</p>' for n in "一二三")
+    sign = f'<p style="text-align:right">{signer}</p>' if signer else '<p style="text-align:right">某某省人民代表大会常务委员会</p>'
+    html = (f'<html><head><meta charset="utf-8"><title>{title}_法规_某某网</title></head><body><h1>{title}</h1><div id="zoom">'
+            f'<p style="text-align:center">{order}</p><p style="text-align:center">{number}</p>'
+            f'<p>《{title}》已由某某会议于2024年5月30日通过，现予公布，自2024年9月1日起施行。</p>{sign}'
+            f'<p style="text-align:right">2024年5月30日</p><p style="text-align:center"><strong>{title}</strong></p>{arts}'
+            '</div></body></html>')
+    doc = extract(html.encode(), name="law.html")
+    m = doc.find(f"{N}body/{N}masthead")
+    assert (_text(m.find(f"{N}org")), _text(m.find(f"{N}number"))) == (order, number)
+    assert m.find(f"{N}date").get("when") == "2024-05-30" and doc.find(f".//{N}signature") is None
+    if office:
+        assert m.find(f"{N}signer").get("office") == office and _text(m.find(f"{N}signer")) == "习近平"
+    assert sum(1 for p in doc.iter(f"{N}p") if p.get("role") == "article") == 3

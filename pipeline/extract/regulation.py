@@ -26,15 +26,16 @@ _ARTICLE = re.compile(rf"^(第{_CN_NUM}条)(?:之[一二三四五六七八九十
 _KINDS = {"编": "part", "章": "chapter", "节": "section"}
 KIND_ORDER = ("part", "chapter", "section")
 
-#: The order that promulgates: 中华人民共和国国务院令, 广东省人民政府令, 中华人民共和国生态环境部令.
-_ORDER = re.compile(r"^[\u4e00-\u9fff]{0,24}(国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅)令$")
+#: The order that promulgates: 中华人民共和国国务院令, 广东省人民政府令, 中华人民共和国生态环境部令,
+#: 中华人民共和国主席令 (a law), 某某省人民代表大会常务委员会公告 (a local regulation).
+_ORDER = re.compile(r"^[\u4e00-\u9fff]{0,24}((国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅|主席)令|常务委员会公告)$")
 #: 第706号, and the year-numbered forms of ministries and some provinces: 2024年第5号, 〔2024〕第5号
 _YEAR = r"(?:\d{4}年|[〔\[［(（]\d{4}[〕\]］)）])?"
 _ORDER_NUMBER = re.compile(rf"^[（(]?({_YEAR}第{_CN_NUM}号)[）)]?$")
-_ORDER_WITH_NUMBER = re.compile(rf"^([\u4e00-\u9fff]{{0,24}}(?:国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅)令)"
+_ORDER_WITH_NUMBER = re.compile(rf"^([\u4e00-\u9fff]{{0,24}}(?:(?:国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅|主席)令|常务委员会公告))"
                                 rf"[（(]?({_YEAR}第{_CN_NUM}号)[）)]?$")
 #: The offices that sign an order, and a name after them.
-_OFFICES = ("国务院总理", "总理", "代省长", "省长", "代市长", "市长", "自治区主席", "代主席", "主席", "部长", "主任",
+_OFFICES = ("中华人民共和国主席", "国务院总理", "总理", "代省长", "省长", "代市长", "市长", "自治区主席", "代主席", "主席", "部长", "主任",
             "署长", "局长", "行长", "县长", "区长", "州长", "盟长", "旗长", "委员长")
 _GAP = r"[\s\u3000\xa0]*"
 #: the office (set with spaces inside on many pages: 省　长), then the signer's name
