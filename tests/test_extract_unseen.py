@@ -278,3 +278,17 @@ def test_promulgations_of_laws_and_local_regulations(order, number, signer, offi
     if office:
         assert m.find(f"{N}signer").get("office") == office and _text(m.find(f"{N}signer")) == "习近平"
     assert sum(1 for p in doc.iter(f"{N}p") if p.get("role") == "article") == 3
+
+
+def test_a_data_table_of_documents_in_the_text_stays_text():
+    """文件名称 | 文号 | 发布日期 over several rows is a list of documents, not a label row
+    over its values (g19's shape has one row of values)."""
+    rows = "".join(f"<tr><td>关于某某事项的通知{i}</td><td>某政发〔2020〕{i}号</td><td>2020-0{i}-01</td></tr>"
+                   for i in range(1, 5))
+    html = ('<html><head><meta charset="utf-8"><title>某某市人民政府关于废止部分规范性文件的决定</title></head><body>'
+            '<h1>某某市人民政府关于废止部分规范性文件的决定</h1><div id="zoom"><p>　　经市政府同意，决定废止下列规范性文件，'
+            '自公布之日起停止执行，请各地各部门认真做好有关衔接工作。</p>'
+            f'<table border=1><tr><td>文件名称</td><td>文号</td><td>发布日期</td></tr>{rows}</table></div></body></html>')
+    doc = extract(html.encode(), name="abolish.html")
+    assert doc.find(f"{N}meta/{N}doc-number") is None and doc.find(f"{N}meta/{N}published-date") is None
+    assert len(doc.findall(f"{N}body/{N}table/{N}row")) == 5

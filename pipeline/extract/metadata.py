@@ -207,6 +207,12 @@ def _cell_below(cell: etree._Element) -> etree._Element | None:
     nxt = _next_element(row)
     if nxt is None or nxt.tag != "tr":
         return None
+    # one row of values under the labels (then the table ends, or labels come again):
+    # a data table in the text (文件名称 | 文号 | 发布日期 over many rows) is content
+    after = _next_element(nxt)
+    if after is not None and after.tag == "tr" \
+            and not all(_is_label(short_text(c, 40)) for _, c in _cells(after)):
+        return None
     col = next(i for i, c in cells if c is cell)
     for i, c in _cells(nxt):
         if i == col:
