@@ -7,7 +7,7 @@ import re
 from lxml import etree
 
 from .lexicon import lexicon, squash
-from .metadata import head_text, short_text
+from .metadata import TITLE_SPLIT, head_text, short_text
 from .profiles import Profile, catalogue, evidence
 from .selectors import may_match, select
 
@@ -177,7 +177,6 @@ _TITLE_NEAR = 600       # characters of text between the title and the block's f
 _TITLE_TOP = 300        # a block holding the title holds it among its first characters
 _TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "td", "span", "strong", "b", "font",
                          "center", "header"})
-_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
 
 
 def _page_title(root: etree._Element) -> str | None:
@@ -189,7 +188,7 @@ def _page_title(root: etree._Element) -> str | None:
     t = root.find(".//title")
     if t is None or not (t.text or "").strip():
         return None
-    parts = [squash(x) for x in _SPLIT.split(t.text.strip()) if squash(x)]
+    parts = [squash(x) for x in TITLE_SPLIT.split(t.text.strip()) if squash(x)]
     best = max(parts, key=len) if parts else ""
     return best if len(best) >= 6 else None
 

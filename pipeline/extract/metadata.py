@@ -565,13 +565,13 @@ def page_url(root: etree._Element, tags: dict[str, str]) -> str | None:
 
 
 _SITE_TAIL = re.compile(r"[-–—_|｜]+[^-–—_|｜《》“”]{2,30}(网站|门户网|政府网|网|政府|厅|局|委员会|委|办公室|中心|在线)$")
-_TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
+TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
 
 
 def clean_title(title: str, site: str | None, column: str | None) -> str:
     """``标题_栏目_站名`` / ``标题 - 站名`` / ``站名 栏目 标题`` -> 标题."""
     t = clean_value(title)
-    parts = [p for p in _TITLE_SPLIT.split(t) if p.strip()]
+    parts = [p for p in TITLE_SPLIT.split(t) if p.strip()]
     drop = {squash(x) for x in (site, column) if x}
     keep = [p for p in parts if squash(p) not in drop]
     if not keep:
@@ -650,7 +650,7 @@ def _title_element(root: etree._Element, container: etree._Element | None,
     fallback: tuple[str, str, str] | None = None
     # the <title>'s parts other than its longest name the site or the column: an
     # element holding only one of them (a logo's <h1>) is not the title
-    parts = [squash(x) for x in _TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()] if title_raw else []
+    parts = [squash(x) for x in TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()] if title_raw else []
     minor = set(sorted(parts, key=len)[:-1]) if len(parts) > 1 else set()
     main = max(parts, key=len) if parts else ""
     for sel in selectors:
