@@ -4,6 +4,7 @@ and its <meta> tags removed must still score at the bars (the profiles are a spe
 and a provenance record, not a crutch)."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -35,7 +36,8 @@ def disguise(text: str) -> str:
 @pytest.mark.parametrize("page,gold", PAIRS, ids=[p.stem for p, _ in PAIRS])
 def test_generic_fallback_alone(page, gold, tmp_path):
     raw = page.read_bytes()
-    enc = "gb18030" if ("gb2312" in page.name or "gbk" in page.name) else "utf-8"
+    declared = json.loads(gold.read_text(encoding="utf-8")).get("encoding", "utf-8").lower()
+    enc = "gb18030" if declared.startswith("gb") else "utf-8"
     data = disguise(raw.decode(enc)).encode(enc)
     a = analyse(data, name=page.name)
     r = ratios(score(a.document, gold, tmp_path))

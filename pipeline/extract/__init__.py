@@ -18,18 +18,19 @@ from pathlib import PurePath
 from lxml import etree
 
 from .. import GENERATOR, __version__
-from ..canonical import Origin, Provenance, build_document, validate
+from ..canonical import MetaValue, Origin, Provenance, build_document, validate
 from ..decode import Decoded, decode
 from ..errors import NotAnArticle
 from .body import attachment_blocks, walk_container
 from .container import choose_container, chrome_elements, describe
 from .gate import anti_bot, check_bytes, check_text, mirror_copy
 from .html import ElementSet, clean, dropped_inside, parse, text_of
-from .metadata import PageMeta, read_metadata
+from .container import text_units
+from .metadata import PageMeta, head_text, read_metadata
 from .origin import Statement, choose, statements
 from .profiles import catalogue
 from .selectors import select
-from .structure import Closing, Layout, Trimmed, arrange, build_body, has_content, trim
+from .structure import Closing, Layout, Trimmed, arrange, build_body, has_content, opening_fields, trim
 
 __all__ = ["extract", "analyse", "Analysis", "choose_container"]
 
@@ -80,7 +81,8 @@ def _origin(given: Origin | None, stated: list[Statement]) -> Origin | None:
     if best is None:
         return given
     return Origin(url=best.url, source=best.source,
-                  captured=given.captured if given else None, warc=given.warc if given else None)
+                  captured=(given.captured if given and given.captured else best.captured),
+                  warc=given.warc if given else None)
 
 
 def analyse(data: bytes, *, name: str, converted: datetime | None = None,
@@ -138,6 +140,7 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
     blocks, lost = walk_container(container, base_url=base, skip=skip, ranges=prof.ranges if prof else ())
     warnings += lost[:5] + ([f"and {len(lost) - 5} more such warning(s)"] if len(lost) > 5 else [])
     trimmed = Trimmed()
+    _opening_meta(meta, blocks, root, container)
     title = meta.values.get("title").value if "title" in meta.values else None
     docno = meta.values.get("doc-number").value if "doc-number" in meta.values else None
     blocks = trim(blocks, title, docno, trimmed)
@@ -159,7 +162,6 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
     if not has_content(body):
         raise NotAnArticle("the page has no article text: its body is empty or only page chrome")
     if "title" not in meta.values:
-        from ..canonical import MetaValue
         meta.values["title"] = MetaValue(PurePath(name).stem)
         warnings.append("no title found on the page; the file name is used as the title")
     prov = Provenance(
@@ -177,6 +179,34 @@ def analyse(data: bytes, *, name: str, converted: datetime | None = None,
     return Analysis(dec, prov.profile, prof.name if prof else "generic fallback", markers,
                     describe(container), meta, trimmed, layout.closing, layout, warnings, skipped, doc,
                     origin, stated)
+
+
+_BARE_SHARE = 0.9
+
+
+def _bare(root: etree._Element, container: etree._Element) -> bool:
+    """The page is the document and nothing else (a Word export published as the page,
+    a crawler's slice of the body): its container holds nearly all of its text."""
+    body = root if root.tag == "body" else root.find("body")
+    if body is None or body is container:
+        return True
+    whole = text_units(head_text(body, 200_000))
+    return whole == 0 or text_units(head_text(container, 200_000)) >= _BARE_SHARE * whole
+
+
+def _opening_meta(meta: PageMeta, blocks: list, root: etree._Element, container: etree._Element) -> None:
+    """The title and 文号 printed as the body's first lines (a 公文's 版头), read when
+    the page shows them nowhere else.  The title: when the page has no other.  The 文号:
+    only on a bare document (``_bare``) without a labelled one; a portal page, which
+    shows its own metadata around the text, keeps the 文号 line as a line of the text."""
+    if "title" in meta.values and "doc-number" in meta.values:
+        return
+    title, docno = opening_fields(blocks)
+    if title and "title" not in meta.values:
+        meta.values["title"] = MetaValue(title)
+        meta.title_source = "the first lines of the body (the page shows no other title)"
+    if docno and "doc-number" not in meta.values and _bare(root, container):
+        meta.values["doc-number"] = MetaValue(docno)
 
 
 def extract(data: bytes, *, name: str, converted: datetime | None = None,

@@ -306,7 +306,9 @@ class Walker:
             return False
         if not all(is_att for _, is_att in links):
             return False
-        if label_only:
+        # the document's own label (附件：, 附件1：) is its text; a portal's download label
+        # (文件下载：, 附件下载：) over the links is the portal's chrome
+        if label_only and re.fullmatch(r"附件\d*", label):
             lab = E("p", prefix)
             self.blocks.append(Block("p", lab, text=prefix, indent=blk.indent))
         for a, _ in links:

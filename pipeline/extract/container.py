@@ -7,7 +7,7 @@ import re
 from lxml import etree
 
 from .lexicon import lexicon, squash
-from .metadata import head_text, short_text
+from .metadata import TITLE_SPLIT, head_text, short_text
 from .profiles import Profile, catalogue, evidence
 from .selectors import may_match, select
 
@@ -31,12 +31,16 @@ def text_units(text: str) -> int:
     return n
 
 
+_SENTENCE = re.compile(r"[。！？；]|[.!?;](?=\s|$)")
+
+
 def _long_line(line: str, long_line: int) -> bool:
     """A line of running text: ``long_line`` CJK characters, or three times as many
-    characters of English (words and spaces)."""
+    characters of English (words and spaces), with a sentence in it.  A headline is as
+    long but ends no sentence: a sidebar of unlinked headlines is not running text."""
     s = squash(line)
     if len(s) >= long_line and (cjk_count(s) * 2 >= len(s) or len(line.strip()) >= 3 * long_line):
-        return True
+        return bool(_SENTENCE.search(line))
     return False
 
 
@@ -143,11 +147,19 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
             cands.setdefault(id(el), el)
     for el in paragraph_parents(root, exclude=("html", "body")):
         cands.setdefault(id(el), el)
+    body = _fragment_body(root)
+    if body is not None:
+        cands.setdefault(id(body), body)
     scored = [(s, i, el) for i, el in enumerate(cands.values()) if (s := _score(el, g)) != float("-inf")]
     if not scored:
         return None, [], None, None
+    anchored = _title_anchored(root, [el for _, _, el in scored])
+    if anchored:
+        scored = [(s * TITLE_BONUS if s > 0 and id(el) in anchored else s, i, el) for s, i, el in scored]
     scored.sort(key=lambda t: (-t[0], t[1]))
     why = f"generic: the highest score of {len(scored)} candidate(s), {scored[0][0]:.0f}"
+    if id(scored[0][2]) in anchored:
+        why += ", right under the page's title"
     if len(scored) > 1:
         why += f" (next: {describe(scored[1][2])}, {scored[1][0]:.0f})"
     best = scored[0][2]
@@ -156,6 +168,87 @@ def choose_container(root: etree._Element, raw: str, url: str | None, low: str |
         return None, [why, f"narrowed to {describe(inner)}: it is named for content and holds the "
                            f"running text of {describe(best)}"], inner, None
     return None, [why], best, None
+
+
+#: the block right under the page's title is the article more often than a longer one
+#: elsewhere (a sidebar's 机构简介 of running text outweighs a two-paragraph notice)
+TITLE_BONUS = 3.0
+_TITLE_NEAR = 600       # characters of text between the title and the block's first text
+_TITLE_TOP = 300        # a block holding the title holds it among its first characters
+_TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "td", "span", "strong", "b", "font",
+                         "center", "header"})
+
+
+def _page_title(root: etree._Element) -> str | None:
+    """The title as the head states it: <meta ArticleTitle>, else the longest part of
+    <title> (标题_栏目_站名)."""
+    for m in root.iter("meta"):
+        if (m.get("name") or "").lower() == "articletitle" and squash(m.get("content") or ""):
+            return squash(m.get("content"))
+    t = root.find(".//title")
+    if t is None or not (t.text or "").strip():
+        return None
+    parts = [squash(x) for x in TITLE_SPLIT.split(t.text.strip()) if squash(x)]
+    best = max(parts, key=len) if parts else ""
+    return best if len(best) >= 6 else None
+
+
+def _title_anchored(root: etree._Element, cands: list[etree._Element]) -> set[int]:
+    """Candidates that hold the element showing the page's title at their top, else
+    the first to start under it: the article follows its title.  Empty when the page
+    shows its title nowhere in the body."""
+    title = _page_title(root)
+    if not title:
+        return set()
+    start: dict[int, int] = {}
+    stop: dict[int, int] = {}
+    cum = 0
+    title_el = None
+    for ev, el in etree.iterwalk(root, events=("start", "end")):
+        if not isinstance(el.tag, str):
+            continue
+        if ev == "start":
+            start[id(el)] = cum
+            if title_el is None and el.tag in _TITLE_TAGS:
+                st = squash(short_text(el, 300) or "")
+                if st and (st == title or (title in st and len(st) <= len(title) + 12)):
+                    title_el = el
+            cum += len(el.text or "")
+        else:
+            stop[id(el)] = cum
+            cum += len(el.tail or "")
+    if title_el is None:
+        return set()
+    t0, t1 = start[id(title_el)], stop[id(title_el)]
+    holding = [c for c in cands if c is not title_el and c in title_el.iterancestors()
+               and t0 - start[id(c)] <= _TITLE_TOP]
+    inner = max(holding, key=lambda c: start[id(c)]) if holding else None
+    limit = min(stop[id(inner)] - 1 if inner is not None else t1 + _TITLE_NEAR, t1 + _TITLE_NEAR)
+    after = [(start[id(c)], c) for c in cands if t1 <= start[id(c)] <= limit
+             and (inner is None or inner in c.iterancestors())]
+    if after:   # the first block under the title (inside the block holding it, if any)
+        first = min(p for p, _ in after)
+        return {id(c) for p, c in after if p == first}
+    return {id(inner)} if inner is not None else set()
+
+
+_FRAGMENT_PARAGRAPHS = 3
+
+
+def _fragment_body(root: etree._Element) -> etree._Element | None:
+    """The <body> itself, when the paragraphs sit directly in it: a crawler's slice of
+    the article (no wrapping element survives) or a bare page such as a Word export.
+    A portal page's body holds layout blocks, not paragraphs, so it is not a candidate."""
+    body = root if root.tag == "body" else root.find("body")
+    if body is None:
+        return None
+    n = 0
+    for c in body:
+        if isinstance(c.tag, str) and (c.tag == "p" or c.tag == "div" and _text_div(c)) and (c.text or len(c)):
+            n += 1
+            if n >= _FRAGMENT_PARAGRAPHS:
+                return body
+    return None
 
 
 _PROSE = re.compile(r"[，。；！？]|[,.;](?=\s)")

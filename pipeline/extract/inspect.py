@@ -15,8 +15,9 @@ from .metadata import RANK_NAMES
 #: what each source of the page's address is, for the report
 ORIGIN_WHY = {
     "warc": "the WARC-Target-URI of the web-archive record",
-    "saved-from": "the browser's <!-- saved from url=… --> comment",
-    "url-comment": "the address comment written before the doctype",
+    "saved-from": "the saving tool's comment (a browser's saved from url=…, HTTrack's Mirrored from…, "
+                  "SingleFile's url:…)",
+    "url-comment": "an address comment (a crawler's, before the doctype, or a Founder page's enpproperty)",
     "canonical": "<link rel=canonical>",
     "og-url": "<meta property=og:url>",
     "meta-url": "<meta name=url>",
@@ -61,6 +62,7 @@ def inspect_page(data: bytes, *, name: str) -> dict:
     origin = None
     if a.origin is not None and a.origin.url:
         origin = {"url": a.origin.url, "from": a.origin.source, "why": ORIGIN_WHY.get(a.origin.source, ""),
+                  "captured": a.origin.captured,
                   "also_stated": [{"url": s.url, "from": s.source} for s in a.statements
                                   if (s.url, s.source) != (a.origin.url, a.origin.source)]}
     layout = a.layout
@@ -104,6 +106,8 @@ def format_report(report: dict) -> str:
     o = report.get("origin")
     if o:
         out.append(f"address    {o['url']}  (from {o['why'] or o['from']}; never fetched)")
+        if o.get("captured"):
+            out.append(f"           captured {o['captured']}")
         for x in o["also_stated"]:
             out.append(f"           also stated: {x['url']} ({x['from']})")
     else:

@@ -81,6 +81,51 @@ def short_text(el: etree._Element, limit: int) -> str | None:
 _RUNNING_TEXT = 80   # characters: a line this long without a label is the article's text
 
 _LONE_INFO_WEAK = frozenset({"时间", "日期", "作者"})
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_EN_SENTENCE = re.compile(r"[.!?;](?=\s|$)")
+
+
+def _running_text(text: str) -> bool:
+    """A line of the article's running text rather than a title or label line: longer
+    than ``_RUNNING_TEXT`` characters of Chinese; in English (a title of twenty words is
+    common) a sentence, or three times as long."""
+    t = text.strip()
+    if len(t) <= _RUNNING_TEXT:
+        return False
+    if len(_CJK_CHAR.findall(t)) * 4 >= len(t):
+        return True
+    return len(t) > 3 * _RUNNING_TEXT or bool(_EN_SENTENCE.search(t))
+
+
+#: an English byline opening an info line: "By Zhang Wei |"
+_BYLINE = re.compile(r"^[Bb]y\s+([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s*[|｜/,]?\s*$")
+_LEAD_MAX = 40
+_LEAD_SEP = " \t\u3000\xa0|｜/"
+
+
+def byline(lead: str) -> str | None:
+    """The author's name of a leading "By Zhang Wei" part of an info line."""
+    m = _BYLINE.match(lead.strip(_LEAD_SEP))
+    return m.group(1) if m else None
+
+
+def info_start(text: str) -> re.Match[str] | None:
+    """The first label of an info line: at its start, or after a short unlabelled part
+    the line opens with: its date ("2024-06-18 17:42 来源：…"), an English byline
+    ("By Zhang Wei | Source: … | Updated: …") or an item set off by a bar."""
+    lex = lexicon()
+    m = lex.info_re.search(text, 0, _LEAD_MAX + 40)
+    if m is None:
+        return None
+    if m.start() == 0:
+        return m
+    lead = text[:m.start()]
+    if len(lead) > _LEAD_MAX:
+        return None
+    if lead.rstrip(" \t\u3000\xa0").endswith(("|", "｜")) or not lead.strip(_LEAD_SEP + "【[（("):
+        return m   # "chinadaily.com.cn | Updated: …", "【来源：…】【发布时间：…】"
+    lead = lead.strip(_LEAD_SEP)
+    return m if (parse_date(lead) is not None or byline(lead) is not None) else None
 
 
 def is_info_line(text: str) -> bool:
@@ -90,7 +135,7 @@ def is_info_line(text: str) -> bool:
     opens many a meeting notice."""
     lex = lexicon()
     t = text.strip()
-    if len(t) > lex.info_max or not lex.info_re.match(t):
+    if len(t) > lex.info_max or info_start(t) is None:
         return False
     hits = [norm_label(m.group(1)) for m in lex.info_re.finditer(t)]
     return len(hits) >= 2 or hits[0] not in _LONE_INFO_WEAK
@@ -132,10 +177,57 @@ def _row_block(el: etree._Element) -> etree._Element | None:
     return parent.getparent() if parent is not None and parent.getparent() is not None else parent
 
 
+def _is_label(text: str | None) -> bool:
+    """A known label (索引号：, 发布机构) and nothing else."""
+    return bool(text) and len(text) <= 40 and norm_label(text) in lexicon().label_field
+
+
+def _cells(row: etree._Element) -> list[tuple[int, etree._Element]]:
+    """(first grid column, cell) of a table row, colspans counted."""
+    out, col = [], 0
+    for c in row:
+        if isinstance(c.tag, str) and c.tag in ("td", "th"):
+            out.append((col, c))
+            try:
+                col += max(1, int(c.get("colspan") or 1))
+            except ValueError:
+                col += 1
+    return out
+
+
+def _cell_below(cell: etree._Element) -> etree._Element | None:
+    """The value under a label cell, when the label's row is all labels and the next
+    row holds the values (索引号 | 发布机构 | 发文字号 over their values)."""
+    row = cell.getparent()
+    if row is None or row.tag != "tr":
+        return None
+    cells = _cells(row)
+    if len(cells) < 2 or not all(_is_label(short_text(c, 40)) for _, c in cells):
+        return None
+    nxt = _next_element(row)
+    if nxt is None or nxt.tag != "tr":
+        return None
+    # one row of values under the labels (then the table ends, or labels come again):
+    # a data table in the text (文件名称 | 文号 | 发布日期 over many rows) is content
+    after = _next_element(nxt)
+    if after is not None and after.tag == "tr" \
+            and not all(_is_label(short_text(c, 40)) for _, c in _cells(after)):
+        return None
+    col = next(i for i, c in cells if c is cell)
+    for i, c in _cells(nxt):
+        if i == col:
+            return None if _is_label(short_text(c, 40)) else c
+    return None
+
+
 def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]:
     """Value of a label element: the next cell, the dd, or the rest of its parent."""
     if el.tag in ("td", "th"):
         nxt = _next_element(el)
+        if nxt is None or nxt.tag not in ("td", "th") or _is_label(short_text(nxt, 40)):
+            below = _cell_below(el)   # a row of labels over a row of values
+            if below is not None:
+                return below, short_text(below, 400)
         if nxt is not None and nxt.tag in ("td", "th"):
             return nxt, short_text(nxt, 400)
         return None, None
@@ -159,7 +251,7 @@ def _value_after(el: etree._Element) -> tuple[etree._Element | None, str | None]
             if t is None:
                 return None, None
             # the next label of a run of label/value spans ends this value
-            if sib.tag == el.tag and sib.get("class") == el.get("class") and el.get("class"):
+            if sib.tag == el.tag and (sib.get("class") == el.get("class") and el.get("class") or _is_label(t)):
                 break
             parts.append(t)
         parts.append(sib.tail or "")
@@ -226,9 +318,12 @@ def _pairs(labels: list[tuple[etree._Element, str]], container: etree._Element |
                 value_el, value = _value_after(parent)
         if value is None or value_el is None:
             continue
-        if value_el in seen_values:
+        # one value element read once (a <b> label inside its <td> label finds the same
+        # cell); labels inline in one parent (two label spans in one <li>) each own theirs
+        key = el if value_el is el.getparent() else value_el
+        if key in seen_values:
             continue
-        seen_values.add(value_el)
+        seen_values.add(key)
         # a value that is itself a label means an empty cell followed by the next label
         if norm_label(value) in lex.label_field and len(norm_label(value)) <= 6:
             value = ""
@@ -243,6 +338,31 @@ def _pairs(labels: list[tuple[etree._Element, str]], container: etree._Element |
             blocks.setdefault(id(blk), [blk, 0])[1] += 1
 
 
+_GROUP_TEXT = 2_000   # characters: a group of one-pair rows longer than this is not a label block
+
+
+def _group_single_pairs(found: list[Found], blocks: dict[int, list], container: etree._Element | None) -> None:
+    """One label/value pair per row block (``<dl><dt>索引号</dt><dd>…</dd></dl>`` once
+    per field, a ``<table>`` per row): the rows' common parent is the block, when it
+    holds two or more of them and nothing long (never the body container itself)."""
+    singles: dict[int, list] = {}
+    for key, (blk, n) in blocks.items():
+        parent = blk.getparent()
+        if n != 1 or parent is None or parent is container or parent.tag in ("body", "html"):
+            continue
+        singles.setdefault(id(parent), [parent, []])[1].append(key)
+    for parent, keys in singles.values():
+        if len(keys) < 2 or short_text(parent, _GROUP_TEXT) is None:
+            continue
+        moved = ElementSet(blocks[k][0] for k in keys)
+        for k in keys:
+            del blocks[k]
+        for f in found:
+            if f.block is not None and f.block in moved:
+                f.block = parent
+                blocks.setdefault(id(parent), [parent, 0])[1] += 1
+
+
 def _has_long_cell(block: etree._Element) -> bool:
     return any(short_text(c, 200) is None for c in block.iter("td", "th", "dd", "li"))
 
@@ -253,7 +373,7 @@ def _split_labelled(text: str, rx: re.Pattern[str]) -> list[tuple[str, str]]:
     out = []
     for i, m in enumerate(hits):
         end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
-        out.append((m.group(1), text[m.end():end].strip(" \t\u3000|｜【[（(")))
+        out.append((m.group(1), text[m.end():end].strip(" \t\u3000|｜【[（(】]")))
     return out
 
 
@@ -276,7 +396,7 @@ def leading_lines(container: etree._Element, skip: ElementSet | None = None, lim
             break
         if not t.strip():
             continue
-        if len(t.strip()) > _RUNNING_TEXT and not lex.info_re.search(t):
+        if _running_text(t) and not lex.info_re.search(t):
             break
         out.add(el)
         if len(out) >= limit:
@@ -314,7 +434,7 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
         if not stripped:
             continue
         is_info = is_info_line(stripped) if inside else \
-            bool(lex.info_re.match(stripped)) and len(stripped) <= lex.info_max
+            info_start(stripped) is not None and len(stripped) <= lex.info_max
         run_hit = lex.runon_re.match(stripped)
         if inside and not is_info:
             if run_hit and stripped not in done_text:
@@ -326,6 +446,11 @@ def _runon(colons: list[etree._Element], container: etree._Element | None,
             done_text.add(stripped)
             info_lines.append(el)
             order += 1
+            first = lex.split_re.search(stripped)
+            name = byline(stripped[:first.start()]) if first is not None and first.start() > 0 else None
+            if name:
+                order += 1
+                found.append(Found("", "By", name, RANK_INFO, order, 200))
             for date_el, d in _unlabelled_info_dates(el, stripped, lex):
                 found.append(Found("published-date", "", d.shown, RANK_INFO, order, 200))
                 if date_el is not el and date_el not in done_els:
@@ -440,13 +565,13 @@ def page_url(root: etree._Element, tags: dict[str, str]) -> str | None:
 
 
 _SITE_TAIL = re.compile(r"[-–—_|｜]+[^-–—_|｜《》“”]{2,30}(网站|门户网|政府网|网|政府|厅|局|委员会|委|办公室|中心|在线)$")
-_TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
+TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s{2,}")
 
 
 def clean_title(title: str, site: str | None, column: str | None) -> str:
     """``标题_栏目_站名`` / ``标题 - 站名`` / ``站名 栏目 标题`` -> 标题."""
     t = clean_value(title)
-    parts = [p for p in _TITLE_SPLIT.split(t) if p.strip()]
+    parts = [p for p in TITLE_SPLIT.split(t) if p.strip()]
     drop = {squash(x) for x in (site, column) if x}
     keep = [p for p in parts if squash(p) not in drop]
     if not keep:
@@ -523,6 +648,11 @@ def _title_element(root: etree._Element, container: etree._Element | None,
     that happens to share a class name (``td.bt`` labels vs ``div.bt`` titles)."""
     lex = lexicon()
     fallback: tuple[str, str, str] | None = None
+    # the <title>'s parts other than its longest name the site or the column: an
+    # element holding only one of them (a logo's <h1>) is not the title
+    parts = [squash(x) for x in TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()] if title_raw else []
+    minor = set(sorted(parts, key=len)[:-1]) if len(parts) > 1 else set()
+    main = max(parts, key=len) if parts else ""
     for sel in selectors:
         if sel.startswith("meta:") or (raw is not None and not may_match(sel, *raw)):
             continue
@@ -534,21 +664,53 @@ def _title_element(root: etree._Element, container: etree._Element | None,
             if not t:
                 continue
             st = squash(t)
-            if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field:
+            if not 4 <= len(st) <= 200 or lex.info_re.match(t.strip()) or norm_label(t) in lex.label_field \
+                    or st in minor:
                 continue
-            if title_tag and st not in title_tag and title_tag not in st:
+            # part of the <title>: one of its parts whole, holding its longest part, or half
+            # of it at least (a logo's "某某市人民政府" inside "某某市人民政府办公室关于……" is not)
+            of_title = title_tag in st or (st in title_tag and (not parts or st in parts or main in st
+                                                               or 2 * len(st) >= len(main)))
+            if title_tag and not of_title:
                 if fallback is None and 8 <= len(st) <= 100 and not _SENTENCE_END_RE.search(st):
                     fallback = (sel, t, st)
                 continue
             pm.title_source = f"element {sel}"
             return clean_value(t)
     # A <title> made of the column and the site only (工作进展情况_平潭综合实验区党工委管委会):
-    # the first title-like element, longer than any part of it, is the title.
+    # the first title-like element, longer than any part of it, is the title; an element
+    # named for a title (div.detail-title, p.bt) above the body counts as well.
+    if fallback is None and title_raw:
+        fallback = _title_named(root, container)
     if fallback is not None and title_raw:
-        parts = [squash(x) for x in _TITLE_SPLIT.split(clean_value(title_raw)) if x.strip()]
         if parts and max(len(x) for x in parts) < len(fallback[2]):
             pm.title_source = f"element {fallback[0]} (the <title> names only the column and site)"
             return clean_value(fallback[1])
+    return None
+
+
+_TITLE_NAMES = frozenset({"title", "tit", "bt", "biaoti", "headline", "heading", "wzbt"})
+_TITLE_SCAN = 400   # elements above the body looked at for a title-named one
+_NAME_SPLIT = re.compile(r"[^a-z]+")
+
+
+def _title_named(root: etree._Element, container: etree._Element | None) -> tuple[str, str, str] | None:
+    """The first element above the body whose id or class names a title, holding a
+    title-like line (8–100 characters, no sentence end, not a label)."""
+    lex = lexicon()
+    for i, el in enumerate(root.iter()):
+        if i > _TITLE_SCAN * 10 or el is container:
+            break
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            continue
+        names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
+        if not names.strip() or not set(_NAME_SPLIT.split(names)) & _TITLE_NAMES:
+            continue
+        t = short_text(el, 300)
+        st = squash(t or "")
+        if 8 <= len(st) <= 100 and not _SENTENCE_END_RE.search(st) and not lex.info_re.search(t) \
+                and norm_label(t) not in lex.label_field and not _has_block_child(el):
+            return (f"{el.tag}.{names.split()[0] if names.split() else ''}", t, st)
     return None
 
 
@@ -563,6 +725,7 @@ def read_metadata(root: etree._Element, container: etree._Element | None,
     blocks: dict[int, list] = {}
     labels, colons = _scan(root)
     _pairs(labels, container, found, blocks)
+    _group_single_pairs(found, blocks, container)
     # Pairs inside the body container count only when they form a metadata block:
     # three labels or more, mostly unambiguous ones, and no cell of running text (a
     # data table with 名称 / 时间 headers in the body is content, not metadata).

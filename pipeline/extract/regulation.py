@@ -26,14 +26,21 @@ _ARTICLE = re.compile(rf"^(第{_CN_NUM}条)(?:之[一二三四五六七八九十
 _KINDS = {"编": "part", "章": "chapter", "节": "section"}
 KIND_ORDER = ("part", "chapter", "section")
 
-#: The order that promulgates: 中华人民共和国国务院令, 广东省人民政府令, 中华人民共和国生态环境部令.
-_ORDER = re.compile(r"^[\u4e00-\u9fff]{0,24}(国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅)令$")
-_ORDER_NUMBER = re.compile(rf"^[（(]?第{_CN_NUM}号[）)]?$")
-_ORDER_WITH_NUMBER = re.compile(rf"^([\u4e00-\u9fff]{{0,24}}(?:国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅)令)"
-                                rf"[（(]?(第{_CN_NUM}号)[）)]?$")
+#: The order that promulgates: 中华人民共和国国务院令, 广东省人民政府令, 中华人民共和国生态环境部令,
+#: 中华人民共和国主席令 (a law), 某某省人民代表大会常务委员会公告 (a local regulation).
+_ORDER = re.compile(r"^[\u4e00-\u9fff]{0,24}((国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅|主席)令|常务委员会公告)$")
+#: 第706号, and the year-numbered forms of ministries and some provinces: 2024年第5号, 〔2024〕第5号
+_YEAR = r"(?:\d{4}年|[〔\[［(（]\d{4}[〕\]］)）])?"
+_ORDER_NUMBER = re.compile(rf"^[（(]?({_YEAR}第{_CN_NUM}号)[）)]?$")
+_ORDER_WITH_NUMBER = re.compile(rf"^([\u4e00-\u9fff]{{0,24}}(?:(?:国务院|人民政府|政府|部|委员会|总局|局|署|银行|办公厅|主席)令|常务委员会公告))"
+                                rf"[（(]?({_YEAR}第{_CN_NUM}号)[）)]?$")
 #: The offices that sign an order, and a name after them.
-_SIGNER = re.compile(r"^(国务院总理|总理|代省长|省长|代市长|市长|自治区主席|代主席|主席|部长|主任|署长|局长|行长|"
-                     r"县长|区长|州长|盟长|旗长|委员长)[\s\u3000\xa0]*([\u4e00-\u9fff·][\u4e00-\u9fff·\s\u3000\xa0]{1,8})$")
+_OFFICES = ("中华人民共和国主席", "国务院总理", "总理", "代省长", "省长", "代市长", "市长", "自治区主席", "代主席", "主席", "部长", "主任",
+            "署长", "局长", "行长", "县长", "区长", "州长", "盟长", "旗长", "委员长")
+_GAP = r"[\s\u3000\xa0]*"
+#: the office (set with spaces inside on many pages: 省　长), then the signer's name
+_SIGNER = re.compile("^(" + "|".join(_GAP.join(o) for o in _OFFICES) + ")" + _GAP
+                     + r"([\u4e00-\u9fff·][\u4e00-\u9fff·\s\u3000\xa0]{1,8})$")
 _SENTENCE_END = re.compile(r"[。；;！？!?：:]")
 #: A line of its own in brackets under a title: （2018年9月6日国务院第23次常务会议修订通过）.
 _TITLE_NOTE = re.compile(r"^[（(][^（）()]*(通过|发布|公布|修订|修正|施行|印发|批准|颁布|\d{4}\s*年)[^（）()]*[）)]$")
@@ -93,13 +100,13 @@ def _signer(b: Block) -> tuple[str, str] | None:
     m = _SIGNER.match(t)
     if not m:
         return None
-    name = squash(m.group(2))
+    office, name = squash(m.group(1)), squash(m.group(2))
     if not 2 <= len(name) <= 5:
         return None
     # office and name apart on the page, or the line set to the right
     if not (t[len(m.group(1)):][:1] in " \u3000\xa0" or b.align == "right"):
         return None
-    return m.group(1), name
+    return office, name
 
 
 def find_masthead(blocks: list[Block]) -> tuple[Masthead | None, list[Block]]:

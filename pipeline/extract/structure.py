@@ -2,8 +2,8 @@
 repeated title and 文号, split off a regulation's masthead and the annexes, find the
 closing signature, recognise headings, nest sections.
 
-Headings (GB/T 9704-2012): 一、 → level 1, （一） → 2, 1. → 3, （1） → 4, on a
-*standalone* line; a numbered run-in paragraph ("（一）指导思想。以……") stays a
+Headings (GB/T 9704-2012): 一、 → level 1, （一） → 2, 1. → 3, （1） → 4 (whatever
+stands above them), on a *standalone* line; a numbered run-in paragraph ("（一）指导思想。以……") stays a
 paragraph.  Bold or a heading face (黑体, 楷体) only breaks ties for longer lines.
 English editions number I. → 1, (I) → 2 the same way.  A regulation's 第X编/章/节
 take the top levels (``regulation.py``); each annex restarts the levels.
@@ -21,7 +21,8 @@ from .dates import parse_date
 from .annex import Annex, split_annexes
 from .lexicon import lexicon, norm_label, squash
 from .metadata import is_info_line as _is_info_line
-from .regulation import Masthead, article_number, find_masthead, is_order_line, is_regulation, is_title_note, unit_levels
+from .regulation import (Masthead, article_number, find_masthead, is_order_line, is_regulation, is_title_note,
+                         unit_kind, unit_levels)
 
 _NUMBERING = (
     (1, re.compile(r"^[一二三四五六七八九十百]+\s*[、．.]")),
@@ -63,6 +64,36 @@ class Trimmed:
     """What was cut from the ends of the body (for ``inspect``)."""
     head: list[str] = field(default_factory=list)
     tail: list[str] = field(default_factory=list)
+
+
+_OPENING_SCAN = 6   # lines at the top of the body where a 公文 prints its 文号 and title
+_TITLE_LEN = (6, 100)
+
+
+def opening_fields(blocks: list[Block]) -> tuple[str | None, str | None]:
+    """(title, 文号) a page shows only as the first lines of its body, as a 公文 is
+    printed: a centred 文号 line (某财预〔2024〕56号) and the centred or bold title
+    above the addressee.  Used when the page has no title and no 文号 elsewhere (a
+    Word export published as the page, a crawler's slice of the body); the lines are
+    then the repeats ``trim`` drops."""
+    title = docno = None
+    for b in blocks[:_OPENING_SCAN]:
+        if b.kind != "p":
+            break
+        t = b.text.strip()
+        s = squash(t)
+        if not s or _is_chrome_line(t) or _is_info_line(t):
+            continue
+        if docno is None and _DOCNO.match(s) and (b.align == "center" or len(s) <= 24):
+            docno = s
+            continue
+        if title is None and _TITLE_LEN[0] <= len(s) <= _TITLE_LEN[1] and not _SENTENCE_END.search(s) \
+                and not s.endswith(("：", ":")) and (b.align == "center" or b.bold >= 0.5) \
+                and parse_date(t) is None and not level_of(b) and not is_order_line(t):
+            title = " ".join(t.split())
+            continue
+        break   # the addressee or the text: the opening lines are over
+    return title, docno
 
 
 def _is_chrome_line(text: str, tail: bool = False) -> bool:
@@ -188,36 +219,85 @@ def _attachment_run_above(blocks: list[Block], i: int) -> bool:
     return j >= 0 and blocks[j].kind == "p" and squash(blocks[j].text).startswith("附件")
 
 
+#: the 版记 printed under a 公文's signature and notes (GB/T 9704 7.4): 抄送 … and the
+#: 印发机关 + 印发日期 line ("某某市人民政府办公室　　2024年5月9日印发"), （共印N份）
+_BANJI = re.compile(r"^(抄送|抄报|分送|主送)[:：]|^[\u4e00-\u9fff（）()]{2,40}\d{4}年\d{1,2}月\d{1,2}日印发?$|^[（(]共印\d+份[）)]$")
+#: a signature written on one line: 某某市应急管理局　　2024年5月8日
+_ORG_DATE = re.compile(r"^(.{2,40}?)[\s\u3000\xa0]+(\S.{5,20})$")
+
+
+def _seal(b: Block) -> bool:
+    """A picture inside the signature block (the issuer's seal)."""
+    return b.kind == "figure" and not squash(b.text)
+
+
+def _is_after_line(blocks: list[Block], i: int) -> bool:
+    """Block i can follow a signature: a note (（此件公开发布）, 附注), an attachment line
+    or link, a line of the 版记, the seal's picture just under the date."""
+    b = blocks[i]
+    if b.kind == "attachment":
+        return True
+    if _seal(b):
+        return i > 0 and blocks[i - 1].kind == "p" and parse_date(blocks[i - 1].text) is not None
+    if b.kind != "p":
+        return False
+    s = squash(b.text)
+    return bool(_NOTE.search(s) or s.startswith("附件") or _BANJI.search(s)
+                or (_ATTACH_ITEM.match(s) and _attachment_run_above(blocks, i)))
+
+
+def _one_line_signature(b: Block):
+    """(org, date text, parsed date) of a right-aligned line holding both, else None."""
+    if b.kind != "p" or b.align != "right":
+        return None
+    m = _ORG_DATE.match(b.text.strip())
+    if not m:
+        return None
+    d = parse_date(m.group(2))
+    org = Block("p", b.el, text=m.group(1), align="right")
+    if d is None or not _org_like(org) or parse_date(m.group(1)):
+        return None
+    return m.group(1).strip(), m.group(2).strip(), d
+
+
 def find_closing(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
-    """Split off the signature (issuer lines + date) and the lines after it."""
+    """Split off the signature (issuer lines + date) and the lines after it.  A
+    picture among the signature lines (the seal) follows the signature."""
     i = len(blocks) - 1
-    # lines after the signature: notes (（此件公开发布）, 附注) and attachment links
-    while i >= 0 and (blocks[i].kind == "attachment" or blocks[i].kind == "p" and (
-            _NOTE.search(squash(blocks[i].text)) or squash(blocks[i].text).startswith("附件")
-            or (_ATTACH_ITEM.match(squash(blocks[i].text)) and _attachment_run_above(blocks, i)))):
+    # lines after the signature: notes (（此件公开发布）, 附注), attachment links, the 版记
+    while i >= 0 and _is_after_line(blocks, i):
         i -= 1
     if i < 1:
         return blocks, None
     date_b = blocks[i]
     d = parse_date(date_b.text) if date_b.kind == "p" else None
     if d is None:
-        return blocks, None
+        one = _one_line_signature(date_b)
+        if one is None or level_of(date_b):
+            return blocks, None
+        org, shown, d = one
+        return blocks[:i], Closing(orgs=[org], date_text=shown, date_iso=d.iso, after=blocks[i + 1:])
     j = i - 1
     orgs: list[Block] = []
-    while j >= 0 and len(orgs) < 4 and _org_like(blocks[j]):
+    seals: list[Block] = []
+    while j >= 0 and len(orgs) < 4 and (_org_like(blocks[j]) or _seal(blocks[j])):
         # only a right-aligned / org-like run just above the date
-        orgs.insert(0, blocks[j])
+        (seals if _seal(blocks[j]) else orgs).insert(0, blocks[j])
         j -= 1
+    while seals and orgs and j + 1 < len(blocks) and blocks[j + 1] is seals[0] and blocks[j + 1] is not orgs[0]:
+        j += 1            # a picture above the first org line is not the signature's
+        seals.pop(0)
     if not orgs:
         return blocks, None
     if not (date_b.align == "right" or any(o.align == "right" for o in orgs)
-            or all(_ORG_SUFFIX.search(squash(o.text)) for o in orgs)):
+            or all(_EN_ORG.search(o.text) if is_latin(o.text) else _ORG_SUFFIX.search(squash(o.text))
+                   for o in orgs)):
         return blocks, None
     # an org line that is really a heading or a list item is not a signature
     if any(level_of(o) for o in orgs):
         return blocks, None
     closing = Closing(orgs=[o.text.strip() for o in orgs], date_text=date_b.text.strip(),
-                      date_iso=d.iso, after=blocks[i + 1:])
+                      date_iso=d.iso, after=seals + blocks[i + 1:])
     return blocks[:j + 1], closing
 
 
@@ -329,7 +409,37 @@ def arrange(blocks: list[Block]) -> Layout:
     """Masthead off the top, annexes off the end, then the signature above them."""
     masthead, rest = find_masthead(blocks)
     main, closing, annexes = split_annexes(rest, find_closing)
+    if closing is None and not annexes:
+        main, closing = split_issued(main)
     return Layout(masthead, main, closing, annexes)
+
+
+#: a sentence that issues a document: 现将《……办法》印发给你们 / 制定了《……》
+_ISSUES = re.compile(r"印发|转发|批转|发布|公布|下发|颁布|制定")
+_NAMED = re.compile(r"《([^《》]{2,80})》")
+_ISSUED_SCAN = 200   # blocks tried as the issued document's title
+
+
+def split_issued(blocks: list[Block]) -> tuple[list[Block], Closing | None]:
+    """A notice that issues a document (印发 / 转发 … 《X》) and prints it after its own
+    signature without an annex label: the signature above the line that is X's title.
+    The issued text follows the signature as its blocks; one with headings of its own
+    is left whole (the record keeps sections in the main text or an annex only)."""
+    named: set[str] = set()
+    for t, b in enumerate(blocks[:_ISSUED_SCAN]):
+        if b.kind != "p":
+            continue
+        s = squash(b.text)
+        if t >= 2 and s in named and not _SENTENCE_END.search(s) and (b.align == "center" or b.bold >= 0.5):
+            main, closing = find_closing(blocks[:t])
+            rest = blocks[t:]
+            if closing is None or any(level_of(x) or unit_kind(x) for x in rest):
+                return blocks, None
+            closing.after += rest
+            return main, closing
+        if _ISSUES.search(s):
+            named.update(squash(m) for m in _NAMED.findall(b.text))
+    return blocks, None
 
 
 def _levels(blocks: list[Block], regulation: bool) -> tuple[list[int | None], list[str | None]]:
@@ -352,9 +462,12 @@ def _levels(blocks: list[Block], regulation: bool) -> tuple[list[int | None], li
             b.el.set("role", "attachment-note")   # 附件说明 (GB/T 9704 7.3.4)
         levels.append(None if kind is not None or attach_list or regulation else level_of(b))
     _demote_lists(blocks, levels)
+    # GB/T 9704's numbering says the level itself: （一） is level 2 even where no 一、
+    # stands above it (a level may be skipped).  Under 第X章 units the numbering
+    # starts just below the smallest unit.
     present = [lv for lv in levels if lv]
-    shift = (min(present) - 1) if present else 0
     below = len(kind_level)
+    shift = (min(present) - 1) if present and below else 0
     out: list[int | None] = []
     for lv, kind in zip(levels, kinds):
         if kind is not None:
@@ -477,9 +590,12 @@ def build_body(layout: Layout, extra_attachments: list[Block]) -> etree._Element
         for org in closing.orgs:
             sub(sig, "org", org)
         sub(sig, "date", closing.date_text, when=closing.date_iso)
+        issued = is_regulation(closing.after)   # the rules a notice issues, printed after it
         for b in closing.after:
             if b.kind == "p" and _NOTE.search(squash(b.text)):
                 b.el.set("role", "note")
+            elif issued and b.el.get("role") is None and (num := article_number(b)):
+                _as_article(b.el, num)
             body.append(_finish(b))
         for b in extra_attachments:
             body.append(b.el)
