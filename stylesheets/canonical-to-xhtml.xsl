@@ -86,32 +86,20 @@
     </p>
   </xsl:template>
 
-  <!-- a table cell holding paragraphs: each its own line, no body indent -->
-  <xsl:template match="c:cell/c:p">
-    <p class="cell-p"><span class="t"><xsl:apply-templates/></span></p>
-  </xsl:template>
-
+  <!-- ============================================================ tables
+       Structure only, rows in document order.  Column widths, the type size, line
+       breaks inside cells, row heights and which leading rows are the header (moved
+       into thead and repeated on every page) are decided by pipeline/render/tablegrid.py
+       and written onto this markup by xhtml_table.py, the same decisions the Word
+       edition takes. -->
   <xsl:template match="c:table">
-    <xsl:variable name="cols">
-      <xsl:for-each select="c:row">
-        <xsl:sort select="count(c:cell) + sum(c:cell/@colspan) - count(c:cell[@colspan])" data-type="number" order="descending"/>
-        <xsl:if test="position() = 1">
-          <xsl:value-of select="count(c:cell) + sum(c:cell/@colspan) - count(c:cell[@colspan])"/>
-        </xsl:if>
-      </xsl:for-each>
-    </xsl:variable>
-    <div class="table" data-cols="{$cols}">
+    <div class="table">
       <table>
         <xsl:if test="c:caption">
           <caption><xsl:apply-templates select="c:caption/node()"/></caption>
         </xsl:if>
-        <xsl:if test="c:row[@header = 'true' or @header = '1']">
-          <thead>
-            <xsl:apply-templates select="c:row[@header = 'true' or @header = '1']"/>
-          </thead>
-        </xsl:if>
         <tbody>
-          <xsl:apply-templates select="c:row[not(@header = 'true' or @header = '1')]"/>
+          <xsl:apply-templates select="c:row"/>
         </tbody>
       </table>
     </div>
@@ -131,7 +119,6 @@
     <xsl:element name="{$tag}">
       <xsl:copy-of select="@rowspan | @colspan"/>
       <xsl:if test="@align"><xsl:attribute name="class">align-<xsl:value-of select="@align"/></xsl:attribute></xsl:if>
-      <!-- the inner div pulls the text up by one rule width: rows stay on the line grid -->
       <div class="cell">
         <xsl:choose>
           <xsl:when test="c:p"><xsl:apply-templates/></xsl:when>
@@ -139,6 +126,11 @@
         </xsl:choose>
       </div>
     </xsl:element>
+  </xsl:template>
+
+  <!-- a table cell holding paragraphs: each its own line, no body indent -->
+  <xsl:template match="c:cell/c:p">
+    <p class="cell-p"><span class="t"><xsl:apply-templates/></span></p>
   </xsl:template>
 
   <xsl:template match="c:figure">
