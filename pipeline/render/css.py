@@ -84,7 +84,8 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def stylesheet_text() -> str:
     """The filled stylesheet, built once per process (the tables' sheet after the house one)."""
+    from .xhtml_structures import stylesheet as structures_stylesheet
     from .xhtml_table import stylesheet as table_stylesheet
 
     return Template(read_stylesheet("gbt9704.css")).substitute(css_values(house_style())) \
-        + "\n" + table_stylesheet()
+        + "\n" + table_stylesheet() + "\n" + structures_stylesheet()

@@ -64,9 +64,12 @@ def build_table(table: etree._Element, m: T.Metrics,
     for r in range(lay.nrows):
         tr = ox.el("tr")
         trpr = ox.el("trPr")
-        trpr.append(ox.el("cantSplit"))   # a row is never cut across two pages
-        # exact: the row is as many body lines high as the PDF's, rules included
-        trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="exact"))
+        if not lay.split[r]:
+            trpr.append(ox.el("cantSplit"))   # a row is never cut across two pages
+            # exact: the row is as many body lines high as the PDF's, rules included
+            trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="exact"))
+        else:  # taller than a page: it breaks, and grows with its text
+            trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="atLeast"))
         if r < lay.header_rows:           # repeated on every page the table runs to
             trpr.append(ox.el("tblHeader"))
         tr.append(trpr)

@@ -409,6 +409,7 @@ class TableLayout:
     row_lines: list[int]         # each row's height in body lines
     header_rows: int             # leading rows repeated on every page
     keep_with_next: list[bool]   # a row that must stay on the page of the row below
+    split: list[bool]            # a row taller than a page (header aside): it may break
     covered: dict[tuple[int, int], Placed]
     cells: dict[tuple[int, int], CellLayout] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -586,7 +587,8 @@ def _layout_at(k: int, *, rows, covered, ncols, nrows, heads, origins, texts, is
 
     lay = TableLayout(ncols=ncols, nrows=nrows, widths=widths, size=size, pitch=pitch,
                       padding=padding, rule=rule, grid=grid, row_lines=[1] * nrows,
-                      header_rows=heads, keep_with_next=[False] * nrows, covered=covered,
+                      header_rows=heads, keep_with_next=[False] * nrows,
+                      split=[False] * nrows, covered=covered,
                       warnings=warnings)
     forced = 0
     need: dict[int, int] = {}
@@ -653,6 +655,18 @@ def _layout_at(k: int, *, rows, covered, ncols, nrows, heads, origins, texts, is
     if heads:  # the header never stands alone at a page foot
         for r in range(heads):
             lay.keep_with_next[r] = True
+    # a row taller than what a page holds below the header must break; its cells
+    # then start at their top and grow with their text
+    room = house_style().grid["lines"] - sum(lay.row_lines[:heads])
+    for r in range(heads, nrows):
+        if lay.row_lines[r] > room:
+            lay.split[r] = True
+            lay.keep_with_next[r] = False
+            if r:
+                lay.keep_with_next[r - 1] = False
+            for (rr, c), cl in lay.cells.items():
+                if rr <= r < rr + cl.placed.rowspan:
+                    cl.valign = "top"
     return lay
 
 

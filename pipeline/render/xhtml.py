@@ -21,7 +21,7 @@ from ..errors import RenderError
 from ..images import file_inside
 from ..style import house_style, stylesheet_path
 from .css import grid, pt
-from . import xhtml_table
+from . import xhtml_structures, xhtml_table
 from .titlebreak import break_title
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -62,6 +62,7 @@ def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
     _break_title(root)
     _indents(root)
     page.warnings += xhtml_table.apply(root, doc)  # widths, breaks, heights: tablegrid
+    page.warnings += xhtml_structures.apply(root)  # annex and regulation titles
     _signature(root)
     page.warnings += _figures(root, resource_dir)
     return page

@@ -86,6 +86,8 @@ def _write(div: etree._Element, lay: TableLayout) -> None:
     for r, tr in enumerate(trs):
         if lay.keep_with_next[r] and r + 1 < len(trs) and r + 1 != lay.header_rows:
             tr.set("class", "keep")
+        elif lay.split[r]:
+            tr.set("class", "split")  # taller than a page: it breaks
     if lay.header_rows:
         thead = etree.Element(f"{H}thead")
         colgroup.addnext(thead)
