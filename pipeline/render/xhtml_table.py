@@ -93,3 +93,11 @@ def _write(div: etree._Element, lay: TableLayout) -> None:
         colgroup.addnext(thead)
         for tr in trs[:lay.header_rows]:
             thead.append(tr)
+    # An empty footer row, repeated by WeasyPrint at the foot of every page the table
+    # runs over: its rule closes the table there even under a merged cell that goes
+    # on to the next page (whose own bottom rule is drawn only where it ends).
+    tfoot = etree.Element(f"{H}tfoot")
+    tbody.addprevious(tfoot)
+    close = etree.SubElement(etree.SubElement(tfoot, f"{H}tr", {"class": "close"}), f"{H}td",
+                             colspan=str(lay.ncols))
+    close.text = None
