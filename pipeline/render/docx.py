@@ -439,9 +439,11 @@ class _Renderer:
     # ------------------------------------------------------------ structures
     # Regulations, their promulgation and annexes, set as the PDF edition sets them
     # (stylesheets/structures.css); values from layout.toml [annex] and [regulation].
-    def _face(self, p: etree._Element, font: str) -> None:
-        """Every run of *p* in typeface role *font* (digits and Latin in the Latin face)."""
-        fonts = ox.rfonts(self.hs.typeface(font).office_name, self.hs.typeface("latin").office_name)
+    def _face(self, p: etree._Element, font: str, *, digits_too: bool = False) -> None:
+        """Every run of *p* in typeface role *font*; digits and Latin in the Latin face,
+        or with *digits_too* in the same face ("附件1" all in 黑体, as the PDF sets it)."""
+        face = self.hs.typeface(font).office_name
+        fonts = ox.rfonts(face, face if digits_too else self.hs.typeface("latin").office_name)
         for run in p.iter(qn("w:r")):
             rpr = run.find(qn("w:rPr"))
             if rpr is None:
@@ -578,7 +580,7 @@ class _Renderer:
         ox.put(label[0], ox.el("keepNext"))
         ox.put(label[0], ox.el("jc", val="left"))
         ox.put(label[0], ox.el("ind", firstLine=0, firstLineChars=0))
-        self._face(label, a["label_font"])
+        self._face(label, a["label_font"], digits_too=True)
         title = annex.find(q("title"))
         if title is not None:
             p = self._paragraph(T.TITLE)
