@@ -66,10 +66,10 @@ def build_table(table: etree._Element, m: T.Metrics,
         trpr = ox.el("trPr")
         if not lay.split[r]:
             trpr.append(ox.el("cantSplit"))   # a row is never cut across two pages
-            # exact: the row is as many body lines high as the PDF's, rules included
-            trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="exact"))
-        else:  # taller than a page: it breaks, and grows with its text
-            trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="atLeast"))
+        # as many body lines high as the PDF's row, rules included; "at least", so a
+        # line that a word processor with other fonts breaks once more grows the row
+        # instead of being clipped (an exact height hides what does not fit)
+        trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="atLeast"))
         if r < lay.header_rows:           # repeated on every page the table runs to
             trpr.append(ox.el("tblHeader"))
         tr.append(trpr)

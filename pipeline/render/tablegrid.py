@@ -266,12 +266,25 @@ class Broken:
 
 
 class Measure:
-    """Text widths in pt at one size in one face (prefix sums, cached per text)."""
+    """Text widths in pt at one size in one face (prefix sums, cached per text).
+
+    ``Measure(size, fonts)`` gives the same object for the same arguments, so its
+    caches serve every table of a process (cell texts repeat: "0", "合计", names)."""
+
+    _made: dict[tuple[float, tuple[str, ...]], "Measure"] = {}
+
+    def __new__(cls, size: float, fonts: tuple[str, ...]) -> "Measure":
+        key = (size, fonts)
+        got = cls._made.get(key)
+        if got is None:
+            got = super().__new__(cls)
+            got.size, got.fonts = size, fonts
+            got._prefix, got._em, got._longest = {}, {}, {}
+            cls._made[key] = got
+        return got
 
     def __init__(self, size: float, fonts: tuple[str, ...]) -> None:
-        self.size = size
-        self.fonts = fonts
-        self._prefix: dict[str, list[float]] = {}
+        pass  # set once in __new__
 
     def width(self, text: str) -> float:
         return self.prefix(text)[-1]
@@ -279,9 +292,15 @@ class Measure:
     def prefix(self, text: str) -> list[float]:
         got = self._prefix.get(text)
         if got is None:
-            acc, got = 0.0, [0.0]
+            if len(self._prefix) > 50000:  # a batch of many documents: keep memory flat
+                self._prefix.clear()
+                self._longest.clear()
+            em, acc, got = self._em, 0.0, [0.0]
             for ch in text:
-                acc += em_width(ch, *self.fonts) * self.size
+                w = em.get(ch)
+                if w is None:
+                    w = em[ch] = em_width(ch, *self.fonts) * self.size
+                acc += w
                 got.append(acc)
             self._prefix[text] = got
         return got
@@ -310,6 +329,13 @@ def count_lines(text: str, width: float, m: Measure) -> int:
 
 def longest_run(text: str, m: Measure) -> float:
     """Width of the widest piece of *text* that may not be broken."""
+    got = m._longest.get(text)
+    if got is None:
+        got = m._longest[text] = _longest_run(text, m)
+    return got
+
+
+def _longest_run(text: str, m: Measure) -> float:
     pen = break_penalties(text)
     pre = m.prefix(text)
     best, start = 0.0, 0
@@ -469,8 +495,12 @@ def header_rows(rows: list[etree._Element], covered: dict[tuple[int, int], Place
                 if rr == r and p.row == r and p.col == c]
 
     def full_width(r: int) -> bool:
+        """A title row of a sub-table: one cell across the table, or one cell with text
+        and the rest of the row empty (a span written out as empty cells)."""
         cells = texts(r)
-        return len(cells) == 1 and covered.get((r, 0)) is not None and covered[(r, 0)].colspan >= ncols
+        if len(cells) == 1 and covered.get((r, 0)) is not None and covered[(r, 0)].colspan >= ncols:
+            return True
+        return ncols > 1 and len(cells) > 1 and sum(1 for t in cells if t) == 1 and bool(cells[0])
 
     if full_width(0):
         return 0
@@ -511,7 +541,25 @@ def _close_spans(k: int, covered: dict[tuple[int, int], Placed], ncols: int, n: 
 
 
 def layout_table(table: etree._Element, block_width: float | None = None) -> TableLayout:
-    """Decide the table's size, widths, line breaks, row heights and header."""
+    """Decide the table's size, widths, line breaks, row heights and header.
+
+    The two editions of a document ask for the same tables: the layout is kept for
+    the last few tables seen (by their serialised XML), and must not be changed by
+    the caller."""
+    key = (etree.tostring(table), block_width)
+    got = _recent.get(key)
+    if got is None:
+        got = _layout_table(table, block_width)
+        if len(_recent) >= 64:
+            _recent.pop(next(iter(_recent)))
+        _recent[key] = got
+    return got
+
+
+_recent: dict[tuple[bytes, float | None], "TableLayout"] = {}
+
+
+def _layout_table(table: etree._Element, block_width: float | None) -> TableLayout:
     hs = house_style()
     cfg = settings()
     role = hs.role("table")
@@ -535,12 +583,12 @@ def layout_table(table: etree._Element, block_width: float | None = None) -> Tab
     # The largest size at which every column holds its longest unbreakable run; a
     # smaller one that fits too is taken when it makes the table markedly shorter
     # (a long table of wrapped labels reads better in 五号 on half the pages).
-    fits = []
+    fits, needs = [], {}
     for k, size in enumerate(steps):
         padding = cfg["cell_padding_em"] * size
         measures = (Measure(size, body_faces), Measure(size, head_faces))
-        mins, maxs = _column_needs(origins, texts, ncols, measures, is_head, padding + rule / 2)
-        if sum(mins) <= block_width + 1e-6:
+        needs[k] = _column_needs(origins, texts, ncols, measures, is_head, padding + rule / 2)
+        if sum(needs[k][0]) <= block_width + 1e-6:
             fits.append(k)
     if not fits:
         k = len(steps) - 1
@@ -558,12 +606,12 @@ def layout_table(table: etree._Element, block_width: float | None = None) -> Tab
 def ctx(names: dict) -> dict:
     """The shared arguments of _layout_at, picked from layout_table's locals."""
     keys = ("rows", "covered", "ncols", "nrows", "heads", "origins", "texts", "is_head",
-            "block_width", "grid", "rule", "warnings")
+            "block_width", "grid", "rule", "warnings", "needs")
     return {k: names[k] for k in keys}
 
 
 def _layout_at(k: int, *, rows, covered, ncols, nrows, heads, origins, texts, is_head,
-               block_width, grid, rule, warnings) -> TableLayout:
+               block_width, grid, rule, warnings, needs) -> TableLayout:
     """The table laid out at the k-th size step."""
     cfg = settings()
     body_faces, head_faces = _faces()
@@ -571,7 +619,7 @@ def _layout_at(k: int, *, rows, covered, ncols, nrows, heads, origins, texts, is
     per_grid = cfg["lines_per_grid"][k]
     padding = cfg["cell_padding_em"] * size
     measures = (Measure(size, body_faces), Measure(size, head_faces))
-    mins, maxs = _column_needs(origins, texts, ncols, measures, is_head, padding + rule / 2)
+    mins, maxs = needs[k]
     warnings = list(warnings)
     slack = cfg["slack_pt"]
 
@@ -702,6 +750,16 @@ def _column_needs(origins: list[Placed], texts: dict[int, list[str]], ncols: int
     return mins, maxs
 
 
+class _Rows:
+    """Row line counts with some rows overridden (a trial), indexable like a list."""
+
+    def __init__(self, base: list[int], over: dict[int, int]) -> None:
+        self.base, self.over = base, over
+
+    def __getitem__(self, r: int) -> int:
+        return self.over.get(r, self.base[r])
+
+
 def _distribute(mins: list[float], maxs: list[float], total: float,
                 cells: list[tuple[Placed, list[str], Measure]], nrows: int,
                 inner: Callable[[list[float], Placed], float], step: float) -> list[float]:
@@ -730,40 +788,90 @@ def _distribute(mins: list[float], maxs: list[float], total: float,
             by_col[c].append(entry)
         if p.rowspan == 1:
             by_row[p.row].append(p)
+    # merged cells that a column's change can touch: their own column, or a row they span
+    merged_by_col = {c: [p for p in merged if any(
+        p.row <= q.row < p.row + p.rowspan or q is p for q, _, _ in by_col[c])] for c in range(ncols)}
 
-    def cost(ln: dict[int, int]) -> float:
-        rows = [max((ln[id(p)] for p in by_row[r]), default=0) for r in range(nrows)]
-        extra = sum(max(0, ln[id(p)] - sum(rows[p.row:p.row + p.rowspan])) for p in merged)
-        return sum(rows) + extra + 0.01 * sum(ln.values())
+    def row_max(r: int, ln: dict[int, int]) -> int:
+        return max((ln[id(p)] for p in by_row[r]), default=0)
 
-    base = cost(lines)
+    rows = [row_max(r, lines) for r in range(nrows)]
+
+    def extra(p: Placed, rs: list[int] | dict[int, int], ln: dict[int, int]) -> int:
+        return max(0, ln[id(p)] - sum(rs[r] for r in range(p.row, p.row + p.rowspan)))
+
+    counted: dict[tuple[int, float], int] = {}
+
+    def lines_at(p: Placed, texts: list[str], m: Measure, ws: list[float]) -> int:
+        key = (id(p), round(inner(ws, p), 3))
+        got = counted.get(key)
+        if got is None:
+            got = counted[key] = sum(count_lines(t, key[1], m) for t in texts)
+        return got
+
+    def gain_of(c: int, trial: list[float]) -> tuple[float, dict[int, int], dict[int, int]]:
+        """Lines of table saved by *trial* widths, which differ from the current in column c."""
+        changed = {id(p): lines_at(p, texts, m, trial) for p, texts, m in by_col[c]}
+        changed = {k: v for k, v in changed.items() if v != lines[k]}
+        if not changed:
+            return 0.0, lines, {}
+        new = dict(lines)
+        new.update(changed)
+        touched = {p.row for p, _, _ in by_col[c] if p.rowspan == 1 and id(p) in changed}
+        new_rows = {r: row_max(r, new) for r in touched}
+        gain = sum(rows[r] - v for r, v in new_rows.items())
+        view = _Rows(rows, new_rows)
+        for p in merged_by_col[c]:
+            gain += extra(p, rows, lines) - extra(p, view, new)
+        gain += 0.01 * sum(lines[k] - v for k, v in changed.items())
+        return gain, new, new_rows
+
+    def best_step(c: int, spare: float):
+        """The smallest widening of column c (up to four steps) that saves a line of
+        table, as (saving per pt, width, new lines, new rows), or None."""
+        room = maxs[c] - widths[c]
+        k = 1
+        while room > 1e-6 and k <= 4:
+            d = min(k * step, room, spare)
+            trial = list(widths)
+            trial[c] += d
+            gain, new, new_rows = gain_of(c, trial)
+            if gain > 0.5:  # a line of the table saved (not merely a cell's line)
+                return gain / d, d, new, new_rows
+            if d >= room or d >= spare:
+                return None
+            k += 1
+        return None
+
+    # Lazy greedy: savings only shrink as columns widen, so a column's saving computed
+    # earlier is an upper bound; recompute the best until it stays the best.
+    import heapq
+
     spare = total - sum(widths)
-    while spare > 1e-6:
-        best = None
-        for c in range(ncols):
-            room = maxs[c] - widths[c]
-            k = 1
-            while room > 1e-6 and k <= 4:
-                d = min(k * step, room, spare)
-                trial = list(widths)
-                trial[c] += d
-                new = dict(lines)
-                for p, texts, m in by_col[c]:
-                    new[id(p)] = sum(count_lines(t, inner(trial, p), m) for t in texts)
-                gain = base - cost(new)
-                if gain > 0.5:  # a line of the table saved (not merely a cell's line)
-                    if best is None or gain / d > best[0]:
-                        best = (gain / d, c, d, new)
-                    break
-                if d >= room or d >= spare:
-                    break
-                k += 1
-        if best is None:
-            break
-        _, c, d, lines = best
+    heap = []
+    for c in range(ncols):
+        got = best_step(c, spare)
+        if got is not None:
+            heapq.heappush(heap, (-got[0], c))
+    while spare > 1e-6 and heap:
+        _, c = heapq.heappop(heap)
+        got = best_step(c, spare)
+        if got is None:
+            if not heap:  # nothing left in view: look at every column once more
+                for cc in range(ncols):
+                    again = best_step(cc, spare)
+                    if again is not None:
+                        heapq.heappush(heap, (-again[0], cc))
+            continue
+        if heap and -heap[0][0] > got[0] + 1e-9:
+            heapq.heappush(heap, (-got[0], c))  # another column may save more now
+            continue
+        ratio, d, lines, new_rows = got
+        for r, v in new_rows.items():
+            rows[r] = v
         widths[c] += d
         spare -= d
-        base = cost(lines)
+        heapq.heappush(heap, (-ratio, c))
     lack = [max(b - w, 0.0) for w, b in zip(widths, maxs)]
     share = lack if sum(lack) > 1e-6 else widths
     return [w + spare * x / sum(share) for w, x in zip(widths, share)]
