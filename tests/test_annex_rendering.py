@@ -205,3 +205,16 @@ def test_both_editions_alike(rendered):
     for name, (files, _) in rendered.items():
         a, b = cmp.page_lines(str(files["pdf"])), cmp.page_lines(str(files["docx"]))
         assert len(a) == len(b), name
+
+
+def test_word_edition_validates(rendered):
+    """The structures' raw WordprocessingML is schema-valid (openxml-audit, when installed)."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("openxml-audit")
+    if not exe.exists():
+        pytest.skip("openxml-audit (pip) not installed")
+    for name, (_, docx) in rendered.items():
+        r = subprocess.run([str(exe), "-f", "office2016", str(docx)], capture_output=True, text=True)
+        assert "Errors: 0" in r.stdout, (name, r.stdout[-2000:])
