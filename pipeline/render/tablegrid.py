@@ -490,9 +490,14 @@ def header_rows(rows: list[etree._Element], covered: dict[tuple[int, int], Place
     cfg = settings()
     limit = min(cfg["header_max_rows"], n - 1)
 
-    def texts(r: int) -> list[str]:
-        return ["".join(p.cell.itertext()).strip() for (rr, c), p in sorted(covered.items())
-                if rr == r and p.row == r and p.col == c]
+    by_row: dict[int, list[Placed]] = {}
+    for (rr, c), p in sorted(covered.items()):
+        if p.row == rr and p.col == c:
+            by_row.setdefault(rr, []).append(p)
+
+    @functools.lru_cache(maxsize=None)
+    def texts(r: int) -> tuple[str, ...]:
+        return tuple("".join(p.cell.itertext()).strip() for p in by_row.get(r, ()))
 
     def full_width(r: int) -> bool:
         """A title row of a sub-table: one cell across the table, or one cell with text
@@ -597,6 +602,8 @@ def _layout_table(table: etree._Element, block_width: float | None) -> TableLayo
         return _layout_at(k, **ctx(locals()))
     best = _layout_at(fits[0], **ctx(locals()))
     for k in fits[1:]:
+        if sum(best.row_lines) * (1 - cfg["smaller_size_saves"]) < nrows:
+            break  # rows hardly wrap: no smaller size can save that much
         other = _layout_at(k, **ctx(locals()))
         if sum(other.row_lines) <= (1 - cfg["smaller_size_saves"]) * sum(best.row_lines):
             best = other
@@ -811,7 +818,8 @@ def _distribute(mins: list[float], maxs: list[float], total: float,
 
     def gain_of(c: int, trial: list[float]) -> tuple[float, dict[int, int], dict[int, int]]:
         """Lines of table saved by *trial* widths, which differ from the current in column c."""
-        changed = {id(p): lines_at(p, texts, m, trial) for p, texts, m in by_col[c]}
+        # a cell already on one line cannot gain from more width
+        changed = {id(p): lines_at(p, texts, m, trial) for p, texts, m in by_col[c] if lines[id(p)] > 1}
         changed = {k: v for k, v in changed.items() if v != lines[k]}
         if not changed:
             return 0.0, lines, {}
