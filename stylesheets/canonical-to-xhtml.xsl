@@ -86,32 +86,20 @@
     </p>
   </xsl:template>
 
-  <!-- a table cell holding paragraphs: each its own line, no body indent -->
-  <xsl:template match="c:cell/c:p">
-    <p class="cell-p"><span class="t"><xsl:apply-templates/></span></p>
-  </xsl:template>
-
+  <!-- ============================================================ tables
+       Structure only, rows in document order.  Column widths, the type size, line
+       breaks inside cells, row heights and which leading rows are the header (moved
+       into thead and repeated on every page) are decided by pipeline/render/tablegrid.py
+       and written onto this markup by xhtml_table.py, the same decisions the Word
+       edition takes. -->
   <xsl:template match="c:table">
-    <xsl:variable name="cols">
-      <xsl:for-each select="c:row">
-        <xsl:sort select="count(c:cell) + sum(c:cell/@colspan) - count(c:cell[@colspan])" data-type="number" order="descending"/>
-        <xsl:if test="position() = 1">
-          <xsl:value-of select="count(c:cell) + sum(c:cell/@colspan) - count(c:cell[@colspan])"/>
-        </xsl:if>
-      </xsl:for-each>
-    </xsl:variable>
-    <div class="table" data-cols="{$cols}">
+    <div class="table">
       <table>
         <xsl:if test="c:caption">
           <caption><xsl:apply-templates select="c:caption/node()"/></caption>
         </xsl:if>
-        <xsl:if test="c:row[@header = 'true' or @header = '1']">
-          <thead>
-            <xsl:apply-templates select="c:row[@header = 'true' or @header = '1']"/>
-          </thead>
-        </xsl:if>
         <tbody>
-          <xsl:apply-templates select="c:row[not(@header = 'true' or @header = '1')]"/>
+          <xsl:apply-templates select="c:row"/>
         </tbody>
       </table>
     </div>
@@ -131,7 +119,6 @@
     <xsl:element name="{$tag}">
       <xsl:copy-of select="@rowspan | @colspan"/>
       <xsl:if test="@align"><xsl:attribute name="class">align-<xsl:value-of select="@align"/></xsl:attribute></xsl:if>
-      <!-- the inner div pulls the text up by one rule width: rows stay on the line grid -->
       <div class="cell">
         <xsl:choose>
           <xsl:when test="c:p"><xsl:apply-templates/></xsl:when>
@@ -139,6 +126,11 @@
         </xsl:choose>
       </div>
     </xsl:element>
+  </xsl:template>
+
+  <!-- a table cell holding paragraphs: each its own line, no body indent -->
+  <xsl:template match="c:cell/c:p">
+    <p class="cell-p"><span class="t"><xsl:apply-templates/></span></p>
   </xsl:template>
 
   <xsl:template match="c:figure">
@@ -167,6 +159,74 @@
       <xsl:if test="c:date">
         <p class="sig-date" data-when="{c:date/@when}"><span class="t"><xsl:value-of select="normalize-space(c:date)"/></span></p>
       </xsl:if>
+    </div>
+  </xsl:template>
+
+  <!-- ============================================================ structures
+       Regulations, their promulgation and annexes (docs/canonical-xml.md); sizes and
+       faces in structures.css, title breaks and the signer's indent set by
+       pipeline/render/xhtml_structures.py. -->
+
+  <!-- a regulation's 第X编 / 第X章 / 第X节: centred, 黑体, a blank line around -->
+  <xsl:template match="c:section[@kind]/c:heading">
+    <xsl:variable name="level" select="../@level"/>
+    <xsl:element name="h{$level + 1}">
+      <xsl:attribute name="class">h h<xsl:value-of select="$level"/> kind kind-<xsl:value-of select="../@kind"/></xsl:attribute>
+      <span class="t"><xsl:apply-templates/></span>
+    </xsl:element>
+  </xsl:template>
+
+  <!-- 第X条: the number in its face, a full-width space, then the text -->
+  <xsl:template match="c:p/c:num">
+    <span class="num"><xsl:value-of select="normalize-space(.)"/></span>
+    <xsl:text>&#x3000;</xsl:text>
+  </xsl:template>
+  <xsl:template match="c:p/text()[preceding-sibling::node()[1][self::c:num]]">
+    <xsl:call-template name="ltrim"><xsl:with-param name="s" select="."/></xsl:call-template>
+  </xsl:template>
+  <xsl:template name="ltrim">
+    <xsl:param name="s"/>
+    <xsl:choose>
+      <xsl:when test="string-length($s) and contains(' &#x3000;&#x9;&#xA;&#xD;&#xA0;', substring($s, 1, 1))">
+        <xsl:call-template name="ltrim"><xsl:with-param name="s" select="substring($s, 2)"/></xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$s"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- the regulation's own title, right under its promulgation: set as a title -->
+  <xsl:template match="c:p[@role = 'subtitle'][preceding-sibling::*[1][self::c:masthead]]">
+    <h1 class="reg-title"><span class="t"><xsl:apply-templates/></span></h1>
+  </xsl:template>
+
+  <!-- the promulgation (国务院令): organ, number, text, signer, date; above the text -->
+  <xsl:template match="c:masthead">
+    <div class="masthead">
+      <p class="mh-org"><span class="t"><xsl:value-of select="normalize-space(c:org)"/></span></p>
+      <xsl:if test="c:number">
+        <p class="mh-number"><span class="t"><xsl:value-of select="normalize-space(c:number)"/></span></p>
+      </xsl:if>
+      <xsl:apply-templates select="c:p"/>
+      <xsl:for-each select="c:signer">
+        <p class="mh-signer"><span class="t">
+          <xsl:if test="normalize-space(@office)"><xsl:value-of select="normalize-space(@office)"/><xsl:text>&#x3000;</xsl:text></xsl:if>
+          <xsl:value-of select="normalize-space(.)"/>
+        </span></p>
+      </xsl:for-each>
+      <xsl:if test="c:date">
+        <p class="mh-date"><span class="t"><xsl:value-of select="normalize-space(c:date)"/></span></p>
+      </xsl:if>
+    </div>
+  </xsl:template>
+
+  <!-- an annex (附件), GB/T 9704 7.3.7: a new page, "附件N" flush left, the title centred -->
+  <xsl:template match="c:annex">
+    <div class="annex">
+      <p class="annex-label"><span class="t"><xsl:value-of select="normalize-space(c:label)"/></span></p>
+      <xsl:if test="c:title">
+        <h2 class="annex-title"><span class="t"><xsl:apply-templates select="c:title/node()"/></span></h2>
+      </xsl:if>
+      <xsl:apply-templates select="*[not(self::c:label or self::c:title)]"/>
     </div>
   </xsl:template>
 

@@ -304,13 +304,15 @@ def test_wide_table_stays_in_the_block(tmp_path):
         for i in range(15):
             sub(r, "cell", "很长的单元格内容" * (i % 3 + 1))
     out = tmp_path / "w.docx"
-    render_docx(make_doc(body), out)
+    warnings = render_docx(make_doc(body), out)
     tbl = docx.Document(str(out)).tables[0]._tbl
     widths = [int(c.get(qn("w:w"))) for c in tbl.tblGrid.iter(qn("w:gridCol"))]
     assert sum(widths) == T.metrics().block_width
     assert tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
-    styles = {p.get(qn("w:val")) for p in tbl.iter(qn("w:pStyle"))}
-    assert styles == {"TableTextNarrow"}
+    # set in the smallest size of [table] size_steps_pt, and still too wide: said so
+    smallest = round(min(HS.raw["table"]["size_steps_pt"]) * 2)
+    assert {int(sz.get(qn("w:val"))) for sz in tbl.iter(qn("w:sz"))} == {smallest}
+    assert any("too wide" in w for w in warnings)
 
 
 def figure_doc(local: str | None, alt: str = "施工现场") -> etree._Element:
@@ -462,19 +464,23 @@ def test_mirror_margins_stay_in_schema_order():
 
 
 def test_table_rows_add_up_to_whole_grid_lines(tmp_path):
-    """Exact line heights in each row make text plus the rules a whole number of body
-    lines (579 twips each), so the table keeps the page grid."""
+    """Each row is a whole number of body lines (579 twips each, "at least": a line a
+    word processor breaks once more grows the row instead of being clipped), rules
+    included, and never splits over a page, so the table keeps the page grid; the
+    cell lines are exact, a whole number of them fitting a row with its rule."""
     doc = merged_table_doc()
     out = tmp_path / "g.docx"
     render_docx(doc, out)
     rule = round(HS.role("table")["border_pt"] * 20)
     rows = docx.Document(str(out)).tables[0]._tbl.findall(qn("w:tr"))
-    for i, tr in enumerate(rows):
+    for tr in rows:
+        height = tr.find(f"{qn('w:trPr')}/{qn('w:trHeight')}")
+        assert height.get(qn("w:hRule")) == "atLeast" and int(height.get(qn("w:val"))) % 579 == 0
+        assert tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
         lines = {int(sp.get(qn("w:line"))) for sp in tr.iter(qn("w:spacing"))}
         assert len(lines) == 1
-        line = lines.pop()
-        rules = rule * (2 if i == 0 else 1)
-        assert abs(line + rules - 579) <= 1  # one-line rows: text line + rule = one body line
+        n, m = HS.raw["table"]["lines_per_grid"][HS.raw["table"]["size_steps_pt"].index(12)]
+        assert abs(lines.pop() * n + rule - m * 579) <= n  # n lines and a rule fill m body lines
 
 
 def test_picture_table_and_links_validate(tmp_path, png):

@@ -42,7 +42,7 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
     cell = g["char_pitch_pt"]
     pitch = g["line_pitch_pt"]
     body, title, sig = hs.role("body"), hs.role("title"), hs.role("signature")
-    table, tpdf, fig = hs.role("table"), hs.role("table_pdf"), hs.role("figure")
+    table, fig = hs.role("table"), hs.role("figure")
     att = hs.role("attachment_note")
     folio_char = f["size_pt"]  # 空一字 of the 4号 page number (layout doc §3.3)
     return {
@@ -74,10 +74,8 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
         "attachment_label": pt(att["label_chars"] * cell),
         "attachment_name_indent": pt((body["first_indent_chars"] + att["label_chars"]) * cell),
         "table_size": pt(table["size_pt"]),
-        "table_small_size": pt(tpdf["narrow_size_pt"]),
         "table_rule": pt(table["border_pt"]),
         "cell_padding": pt(table["cell_padding_pt"]),
-        "cell_padding_small": pt(tpdf["narrow_cell_padding_pt"]),
         "placeholder_height": pt(fig["placeholder_lines"] * pitch),
         "placeholder_side": pt(fig["placeholder_side_chars"] * cell),
     }
@@ -85,5 +83,9 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def stylesheet_text() -> str:
-    """The filled stylesheet, built once per process."""
-    return Template(read_stylesheet("gbt9704.css")).substitute(css_values(house_style()))
+    """The filled stylesheet, built once per process (the tables' sheet after the house one)."""
+    from .xhtml_structures import stylesheet as structures_stylesheet
+    from .xhtml_table import stylesheet as table_stylesheet
+
+    return Template(read_stylesheet("gbt9704.css")).substitute(css_values(house_style())) \
+        + "\n" + table_stylesheet() + "\n" + structures_stylesheet()

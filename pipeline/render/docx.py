@@ -7,6 +7,7 @@ from files inside ``resource_dir``.
 """
 from __future__ import annotations
 
+import copy
 import re
 import zipfile
 from datetime import datetime
@@ -145,6 +146,8 @@ class _Renderer:
                 continue  # written by _section
             if kind == "section":
                 self._section(block)
+            elif kind == "p" and self._structure_p(block):
+                pass  # an article, a title note, a regulation's own title
             elif kind == "p":
                 self._p(block, default=T.NOTE if after_signature else T.NORMAL)
             elif kind == "table":
@@ -156,11 +159,17 @@ class _Renderer:
             elif kind == "signature":
                 self._signature(block)
                 after_signature = True
+            elif kind == "masthead":     # structures: docx methods at the end of the class
+                self._masthead(block)
+            elif kind == "annex":
+                self._annex(block)
 
     def _section(self, section: etree._Element) -> None:
         level = int(section.get("level", "1"))
         heading = section.find(q("heading"))
-        if heading is not None:
+        if heading is not None and section.get("kind"):
+            self._kind_heading(heading, level)  # 第X编/章/节 of a regulation
+        elif heading is not None:
             self._inline(self._paragraph(T.HEADINGS[min(level, 4) - 1]), heading)
         self._blocks(section, after_signature=False)
 
@@ -438,3 +447,156 @@ class _Renderer:
                     ox.custom_properties_xml(props), package)
         package.relate_to(part, ox.CUSTOM_PROPS_RT)
 
+    # ------------------------------------------------------------ structures
+    # Regulations, their promulgation and annexes, set as the PDF edition sets them
+    # (stylesheets/structures.css); values from layout.toml [annex] and [regulation].
+    def _face(self, p: etree._Element, font: str, *, digits_too: bool = False) -> None:
+        """Every run of *p* in typeface role *font*; digits and Latin in the Latin face,
+        or with *digits_too* in the same face ("附件1" all in 黑体, as the PDF sets it)."""
+        face = self.hs.typeface(font).office_name
+        fonts = ox.rfonts(face, face if digits_too else self.hs.typeface("latin").office_name)
+        for run in p.iter(qn("w:r")):
+            rpr = run.find(qn("w:rPr"))
+            if rpr is None:
+                rpr = ox.el("rPr")
+                run.insert(0, rpr)
+            ox.put(rpr, copy.deepcopy(fonts))
+
+    def _spacing(self, p: etree._Element, before_lines: float = 0, after_lines: float = 0) -> None:
+        """Blank lines above and below *p*, collapsing with the space below the paragraph
+        before it (as CSS margins do in the PDF edition: one blank line between two
+        headings that each want one)."""
+        before = round(before_lines * self.m.line)
+        prev = p.getprevious()
+        if prev is not None and prev.tag == qn("w:p"):
+            sp = prev.find(f"{qn('w:pPr')}/{qn('w:spacing')}")
+            after_prev = int(sp.get(qn("w:after"), "0")) if sp is not None else 0
+            before = max(0, before - after_prev)
+        ox.put(p[0], ox.el("spacing", before=before, after=round(after_lines * self.m.line)))
+
+    def _centred(self, p: etree._Element) -> None:
+        ox.put(p[0], ox.el("jc", val="center"))
+        ox.put(p[0], ox.el("ind", firstLine=0, firstLineChars=0))
+
+    def _title_lines(self, p: etree._Element, text: str, size: float) -> None:
+        """A title's text broken at word units in a balanced shape, as the PDF's."""
+        for i, line in enumerate(break_title(_clean(text).strip(), self.hs.block_width_mm * 72 / 25.4 / size)):
+            if i:
+                p.append(ox.break_run())
+            p.append(ox.text_run(line))
+
+    def _masthead(self, mh: etree._Element) -> None:
+        """The promulgation (国务院令) above the regulation's text: the organ centred and
+        large, the number, the promulgating text, the signer and the date right-indented
+        four 字 (7.3.5.3), a blank line between them."""
+        r = self.hs.raw["regulation"]
+        space = r["masthead_space_lines"]
+        org = self._paragraph(T.TITLE)
+        org.append(ox.text_run(_clean(mh.findtext(q("org"))).strip(),
+                               ox.run_props(size_half_pt=round(r["masthead_size_pt"] * 2))))
+        self._face(org, r["masthead_font"])
+        self._spacing(org)
+        number = mh.find(q("number"))
+        if number is not None:
+            p = self._paragraph(T.DOC_NUMBER)
+            p.append(ox.text_run(_clean(number.text).strip()))
+            self._spacing(p, before_lines=space)
+        for i, block in enumerate(mh.findall(q("p"))):
+            p = self._p(block, default=T.NORMAL)
+            if i == 0:
+                self._spacing(p, before_lines=space)
+        right = r["signer_right_indent_chars"]
+        lines = []
+        for signer in mh.findall(q("signer")):
+            office = _clean(signer.get("office")).strip()
+            lines.append((f"{office}\u3000" if office else "") + _clean(signer.text).strip())
+        date = mh.find(q("date"))
+        for i, text in enumerate(lines + ([_clean(date.text).strip()] if date is not None else [])):
+            p = self._paragraph(T.NORMAL)
+            p.append(ox.text_run(text))
+            ox.put(p[0], ox.el("jc", val="right"))
+            ox.put(p[0], ox.el("ind", right=self.m.chars(right), rightChars=right * 100,
+                                firstLine=0, firstLineChars=0))
+            if i == 0:
+                self._spacing(p, before_lines=space)
+        last = self._sectpr.getprevious()
+        self._spacing(last, before_lines=space if len(lines) + (date is not None) == 1 else 0,
+                      after_lines=space)
+        # The regulation's own title right under it, when it is the document's title:
+        # the masthead opens the page and the title follows it (not printed twice).
+        nxt = mh.getnext()
+        if nxt is not None and nxt.tag == q("p") and nxt.get("role") == "subtitle" \
+                and _clean("".join(nxt.itertext())).strip() == _clean(self.meta.get("title")).strip():
+            for p in self.body.iterchildren(qn("w:p")):
+                style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+                if style is not None and style.get(qn("w:val")) == T.TITLE and p is not org:
+                    self.body.remove(p)
+                    break
+
+    def _structure_p(self, block: etree._Element) -> bool:
+        """Write *block* if it is a regulation's paragraph; False for any other."""
+        role = block.get("role")
+        r = self.hs.raw["regulation"]
+        prev = block.getprevious()
+        if role == "subtitle" and prev is not None and prev.tag == q("masthead"):
+            p = self._paragraph(T.TITLE)  # the regulation's own title, as a title
+            self._title_lines(p, "".join(block.itertext()), r["title_size_pt"])
+            self._face(p, r["title_font"])
+            nxt = block.getnext()
+            note = nxt is not None and nxt.get("role") == "title-note"
+            self._spacing(p, after_lines=0 if note else 1)
+            return True
+        if role == "title-note":  # （…公布　自…施行） centred in 楷体 under the title
+            p = self._p(block, default=T.NORMAL)
+            self._centred(p)
+            self._face(p, r["title_note_font"])
+            self._spacing(p, after_lines=1)
+            return True
+        if role == "article" and len(block) and block[0].tag == q("num"):
+            return self._article(block)
+        return False
+
+    def _article(self, block: etree._Element) -> bool:
+        """第X条: the number in its face, a full-width space, then the article's text."""
+        shown = copy.deepcopy(block)
+        num = shown[0]
+        rest = (num.tail or "").lstrip(" \u3000\t\r\n\xa0")
+        shown.remove(num)  # (removing also drops num.tail)
+        shown.text = (shown.text or "") + rest
+        p = self._p(shown, default=T.NORMAL)
+        face = self.hs.typeface(self.hs.raw["regulation"]["article_number_font"]).office_name
+        rpr = ox.run_props(east_asia=face, latin=self.hs.typeface("latin").office_name)
+        p.insert(1, ox.text_run(_clean(num.text).strip(), rpr))
+        p.insert(2, ox.text_run("\u3000"))
+        return True
+
+    def _kind_heading(self, heading: etree._Element, level: int) -> None:
+        """第X编 / 第X章 / 第X节: centred, 黑体, a blank line above and below; still an
+        outline level, so Word's navigation pane lists the chapters."""
+        r = self.hs.raw["regulation"]
+        p = self._paragraph(T.HEADINGS[min(level, 4) - 1])
+        self._inline(p, heading)
+        self._centred(p)
+        self._face(p, r["heading_font"])
+        self._spacing(p, before_lines=r["heading_space_lines"], after_lines=r["heading_space_lines"])
+
+    def _annex(self, annex: etree._Element) -> None:
+        """附件 (GB/T 9704 7.3.7): on a new page, "附件N" flush left in 黑体 on the block's
+        first line, the annex title centred on its third, then the annex's blocks."""
+        a = self.hs.raw["annex"]
+        label = self._paragraph(T.NORMAL)
+        label.append(ox.text_run(_clean(annex.findtext(q("label"))).strip(),
+                                 ox.run_props(size_half_pt=round(a["label_size_pt"] * 2))))
+        ox.put(label[0], ox.el("pageBreakBefore"))
+        ox.put(label[0], ox.el("keepNext"))
+        ox.put(label[0], ox.el("jc", val="left"))
+        ox.put(label[0], ox.el("ind", firstLine=0, firstLineChars=0))
+        self._face(label, a["label_font"], digits_too=True)
+        title = annex.find(q("title"))
+        if title is not None:
+            p = self._paragraph(T.TITLE)
+            self._title_lines(p, "".join(title.itertext()), a["title_size_pt"])
+            self._face(p, a["title_font"])
+            ox.put(p[0], ox.el("spacing", before=round(a["title_space_before_lines"] * self.m.line),
+                               after=round(a["title_space_after_lines"] * self.m.line)))
+        self._blocks(annex, after_signature=False)

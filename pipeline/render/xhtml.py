@@ -21,6 +21,7 @@ from ..errors import RenderError
 from ..images import admit_picture, file_inside
 from ..style import house_style, stylesheet_path
 from .css import grid, pt
+from . import xhtml_structures, xhtml_table
 from .titlebreak import break_title
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -60,7 +61,8 @@ def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
     page = Page(root)
     _break_title(root)
     _indents(root)
-    _tables(root)
+    page.warnings += xhtml_table.apply(root, doc)  # widths, breaks, heights: tablegrid
+    page.warnings += xhtml_structures.apply(root)  # annex and regulation titles
     _signature(root)
     page.warnings += _figures(root, resource_dir)
     return page
@@ -98,17 +100,6 @@ def _indents(root: etree._Element) -> None:
         for p in root.iterfind(f".//{H}p[@class='body']"):
             if "style" not in p.attrib:
                 p.set("style", "text-indent: 0")
-
-
-def _tables(root: etree._Element) -> None:
-    """Wide tables: smaller cells, and from a width on a landscape page."""
-    t = house_style().role("table_pdf")
-    for div in root.iterfind(f".//{H}div[@class='table']"):
-        cols = int(div.attrib.pop("data-cols", "0") or 0)
-        if cols >= t["landscape_from_cols"]:
-            div.set("class", "table narrow landscape")
-        elif cols >= t["narrow_from_cols"]:
-            div.set("class", "table narrow")
 
 
 def text_width_pt(text: str) -> float:
