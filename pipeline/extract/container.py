@@ -6,6 +6,7 @@ import re
 
 from lxml import etree
 
+from .html import LOOSE_BODY_CLASS
 from .lexicon import lexicon, squash
 from .metadata import TITLE_SPLIT, head_text, short_text
 from .profiles import Profile, catalogue, evidence
@@ -45,7 +46,12 @@ def _long_line(line: str, long_line: int) -> bool:
 
 
 def describe(el: etree._Element) -> str:
-    """``div#zoom.art_text`` — how provenance names a container."""
+    """``div#zoom.art_text`` — how provenance names a container.
+
+    The wrapper parsing puts around a bare body's paragraphs is the page's ``body``:
+    provenance names what the page holds, not a device of ours."""
+    if el.tag == "div" and el.get("class") == LOOSE_BODY_CLASS:
+        return "body"
     s = el.tag if isinstance(el.tag, str) else "?"
     if el.get("id"):
         s += "#" + el.get("id")

@@ -110,6 +110,10 @@ def _loose(child: etree._Element) -> bool:
     return child.tag == "p" or (child.tag in _LOOSE_TEXT and bool("".join(child.itertext()).strip()))
 
 
+#: The class of the wrapper ``wrap_loose_body`` puts around a bare body's content.
+LOOSE_BODY_CLASS = "govdoc-body"
+
+
 def wrap_loose_body(root: etree._Element) -> None:
     """A page whose paragraphs sit directly in ``<body>`` (a crawler's fragment with no
     ``<html>``/``<body>`` of its own, a bare page) gets them wrapped in one
@@ -129,7 +133,7 @@ def wrap_loose_body(root: etree._Element) -> None:
             return
         if not _loose(children[start]):
             start += 1  # loose text after this child: the wrapper starts with that text
-    wrapper = etree.Element("div", {"class": "govdoc-body"})
+    wrapper = etree.Element("div", {"class": LOOSE_BODY_CLASS})
     if start == 0:
         wrapper.text, body.text = body.text, None
     else:
