@@ -126,5 +126,6 @@ def test_an_output_folder_that_fails_mid_batch_is_one_line(tmp_path):
     (out / "manifest.json").mkdir(parents=True)  # the manifest cannot be written
     r = govdoc("convert", str(next(SAMPLES.glob("*.html"))), "-o", str(out), "-q",
                "--formats", "xml")
-    assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "cannot write to the output folder" in r.stderr and "manifest.json" in r.stderr
+    assert r.returncode == 4 and "Traceback" not in r.stderr  # 4: the batch stopped
+    assert "cannot write the output folder" in r.stderr and "manifest.json" in r.stderr
+    assert r.stderr.strip().count("\n") == 0, r.stderr
