@@ -448,8 +448,8 @@ def _write_batch_files(out_root: Path, ledger: Ledger) -> None:
     everything = ledger.all()
     try:
         write_manifest(out_root, everything)
-        # catalogue.csv/.json and index.html: the report's module
-        write_batch_files(out_root, everything)
+        # catalogue.csv/.json and index.html: the report's module, from the manifest's entries
+        write_batch_files(out_root, [manifest_entry(r) for r in everything])
     except OSError as exc:
         raise _Stop(_stop_line(out_root, exc)) from None
 
@@ -634,6 +634,23 @@ def _settle(i: int, result: DocResult, plan: Plan, shown: list[str], rows, key: 
             if other.input not in names and other.status != "failed":
                 commit(as_duplicate(result, other.input))
     drop_unused({p.id for p in priors.values() if p} - {doc_id})
+def manifest_entry(r: DocResult) -> dict[str, Any]:
+    """A ledger row as manifest.json lists it (and the catalogue and report read it).
+
+    ``outputs``/``sha256`` name the source and the editions; the record's own
+    checksum file is listed apart, as ``record`` (its path and sha256).
+    """
+    outputs = {k: v for k, v in r.outputs.items() if k != "record"}
+    sha = {k: v for k, v in r.sha256.items() if k != "record"}
+    record = ({"path": r.outputs["record"], "sha256": r.sha256.get("record")}
+              if "record" in r.outputs else None)
+    return {"input": r.input, "id": r.id, "status": r.status, "error": r.error,
+            "retryable": None if r.status == "ok" else retryable(r.fault),
+            "outputs": outputs, "sha256": sha, "record": record,
+            "input_sha256": r.input_sha256, "duplicate_of": r.duplicate_of, "title": r.title,
+            "meta": r.meta, "warnings": r.warnings, "last_attempt": r.last_attempt}
+
+
 def write_manifest(out_root: Path, results: list[DocResult]) -> None:
     """``OUT/manifest.json``: every input ever converted into this folder, latest state.
 
@@ -642,13 +659,7 @@ def write_manifest(out_root: Path, results: list[DocResult]) -> None:
     says, for a page that is not ok, whether a plain re-run tries it again;
     ``last_attempt`` notes a conversion that failed over a record that was kept.
     """
-    docs = []
-    for r in results:
-        docs.append({"input": r.input, "id": r.id, "status": r.status, "error": r.error,
-                     "retryable": None if r.status == "ok" else retryable(r.fault),
-                     "outputs": r.outputs, "sha256": r.sha256, "input_sha256": r.input_sha256,
-                     "duplicate_of": r.duplicate_of, "title": r.title, "meta": r.meta,
-                     "warnings": r.warnings, "last_attempt": r.last_attempt})
+    docs = [manifest_entry(r) for r in results]
     write_json_atomic(out_root / MANIFEST_NAME, {"generator": generator_info(), "documents": docs})
 
 

@@ -90,14 +90,18 @@ def check_document(out_root: Path, entry: dict) -> DocCheck:
     if status == "partial":
         result.problems.append(entry.get("error") or "partial record")
     outputs: dict[str, str] = entry.get("outputs") or {}
-    for key, rel in outputs.items():
+    files = [(k, rel, (entry.get("sha256") or {}).get(k)) for k, rel in outputs.items()]
+    record = entry.get("record")
+    if isinstance(record, dict):
+        files.append(("record", record.get("path"), record.get("sha256")))
+    for key, rel, sha in files:
         if not valid_output(result.id, key, rel):
             result.problems.append(f"{rel!r}: not a file of record {result.id}")
             continue
         path = out_root / rel
         if not path.is_file():
             result.problems.append(f"{rel}: missing")
-        elif sha256_file(path) != (entry.get("sha256") or {}).get(key):
+        elif sha256_file(path) != sha:
             result.problems.append(f"{rel}: checksum differs from the manifest")
     result.checked.append("checksums")
     if "xml" not in outputs or not valid_output(result.id, "xml", outputs["xml"]) \

@@ -34,7 +34,7 @@ from .catalogue import CATALOGUE_CSV, CATALOGUE_JSON, catalogue_csv, catalogue_j
     catalogue_rows, most_common_organization
 from .record import valid_id
 from .repair import disagreements
-from .verify import recorded_checksums
+from .verify import entry_files, recorded_checksums
 
 MANIFEST_NAME = "manifest.json"
 #: How External-Description names each kind of file a record folder may hold.
@@ -217,7 +217,7 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
                 raise PackageError(f"{manifest_file}: {d['id']!r} is not a record id")
             copied.add(d["id"])
             (staging / d["id"]).mkdir()
-            for rel in d.get("outputs", {}).values():
+            for rel, _ in entry_files(d):
                 rel_path = Path(rel)
                 if rel_path.is_absolute() or ".." in rel_path.parts or rel_path.parts[0] != d["id"]:
                     raise PackageError(f"{manifest_file}: unsafe output path {rel!r}")

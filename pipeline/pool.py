@@ -7,11 +7,13 @@ a task past its time limit has its worker killed and replaced, a worker that die
 (out of memory, a crash in C code) has its task reported failed, and the rest of
 the batch goes on.
 
-Workers never outlive the batch: each asks the kernel to kill it when its parent
-process goes (``PR_SET_PDEATHSIG``; with the forkserver start method that parent is
-the fork server, which exits as soon as the batch process is gone), and a watchdog
-thread ends it should its parent change all the same.  A worker whose batch has
-gone exits quietly, without a BrokenPipeError traceback.
+Workers never outlive the batch: each holds the read end of a *lifeline* pipe
+whose only write end the batch process holds, and a thread that waits on it ends
+the worker the moment the batch process is gone, whatever signal ended it (the
+kernel closes the write end).  The worker's parent is the fork server, not the
+batch, and the fork server lives as long as its children do, so a parent-death
+signal alone would not do; it is set as well, for the fork start method.  A
+worker whose batch has gone exits quietly, without a BrokenPipeError traceback.
 
 What a worker writes on its standard error (C libraries' messages, such as GLib's
 "failed to allocate" before it aborts) goes to a log file per worker, never raw to
@@ -61,32 +63,26 @@ class Outcome:
     error: str | None = None
 
 
-def _die_with_parent(batch_pid: int) -> None:
-    """Make this worker end when its parent does, whatever signal ended the parent."""
-    parent = os.getppid()
+def _die_with_batch(lifeline: Connection) -> None:
+    """End this worker as soon as the batch process is gone, whatever signal ended it."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the watchdog below still runs
-        pass
-    try:
-        os.kill(batch_pid, 0)  # the batch may have gone before the line above ran
-    except ProcessLookupError:
-        os._exit(0)
-    except PermissionError:
+    except (OSError, AttributeError):  # not Linux: the lifeline below is enough
         pass
 
     def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(0)
+        try:
+            lifeline.recv()  # nobody ever sends: this returns when the write end closes
+        except (EOFError, OSError):
+            pass
+        os._exit(0)
 
-    threading.Thread(target=watch, name="govdoc-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="govdoc-lifeline", daemon=True).start()
 
 
 def _worker(conn: Connection, func: Callable[..., Any], memory_mb: int | None,
-            batch_pid: int, log: str | None) -> None:
-    _die_with_parent(batch_pid)
+            lifeline: Connection, log: str | None) -> None:
+    _die_with_batch(lifeline)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
     if log:
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -122,11 +118,11 @@ def _worker(conn: Connection, func: Callable[..., Any], memory_mb: int | None,
 
 
 class _Slot:
-    def __init__(self, ctx, func, memory_mb, log: Path | None) -> None:
+    def __init__(self, ctx, func, memory_mb, lifeline: Connection, log: Path | None) -> None:
         self.conn, child = ctx.Pipe()
         self.log = log
         self.proc = ctx.Process(target=_worker, daemon=True,
-                                args=(child, func, memory_mb, os.getpid(),
+                                args=(child, func, memory_mb, lifeline,
                                       str(log) if log else None))
         self.proc.start()
         child.close()
@@ -199,11 +195,13 @@ def run_pool(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
     pending.reverse()  # pop() from the end keeps input order
     logs = Path(tempfile.mkdtemp(prefix="govdoc-workers-"))
     serial = 0
+    # the workers' lifeline: only this process holds the write end (see the module doc)
+    lifeline, lifeline_w = ctx.Pipe(duplex=False)
 
     def slot() -> _Slot:
         nonlocal serial
         serial += 1
-        return _Slot(ctx, func, memory_mb, logs / f"worker-{serial}.log")
+        return _Slot(ctx, func, memory_mb, lifeline, logs / f"worker-{serial}.log")
 
     slots: list[_Slot] = []
     try:
@@ -255,6 +253,8 @@ def run_pool(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
                 s.proc.join(0.5)
             if s.proc.is_alive():
                 s.kill()
+        lifeline_w.close()
+        lifeline.close()
         _keep_logs(logs, log_path)
 
 

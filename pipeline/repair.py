@@ -176,8 +176,13 @@ def entry_result(d: Any) -> DocResult | None:
     if doc_id is not None and not valid_id(doc_id):
         return None
     outs, sha = d.get("outputs") or {}, d.get("sha256") or {}
-    if not isinstance(outs, dict) or not isinstance(sha, dict) or \
-            not all(valid_output(doc_id, k, v) for k, v in outs.items()):
+    if not isinstance(outs, dict) or not isinstance(sha, dict):
+        return None
+    outs, sha = dict(outs), dict(sha)
+    record = d.get("record")
+    if isinstance(record, dict):
+        outs["record"], sha["record"] = record.get("path"), record.get("sha256")
+    if not all(valid_output(doc_id, k, v) for k, v in outs.items()):
         return None
     if d["status"] == "failed":
         outs, sha = {}, {}

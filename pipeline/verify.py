@@ -82,10 +82,19 @@ def recorded_checksums(docs: list[dict]) -> dict[str, set[str]]:
     for d in docs:
         if d.get("status") not in ("ok", "partial"):
             continue
-        for kind, rel in (d.get("outputs") or {}).items():
-            sha = (d.get("sha256") or {}).get(kind)
+        for rel, sha in entry_files(d):
             out.setdefault(rel, set()).update({sha} if sha else set())
     return out
+
+
+def entry_files(d: dict) -> list[tuple[str, str | None]]:
+    """(path, sha256) of every file a manifest entry lists: outputs and its record.json."""
+    files = [(rel, (d.get("sha256") or {}).get(kind))
+             for kind, rel in (d.get("outputs") or {}).items()]
+    record = d.get("record")
+    if isinstance(record, dict) and isinstance(record.get("path"), str):
+        files.append((record["path"], record.get("sha256")))
+    return files
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:
@@ -243,9 +252,8 @@ def _reconcile_bag(folder: Path, payload: dict[str, str], problem) -> None:
         if d.get("status") not in ("ok", "partial") or not valid_id(d.get("id")):
             continue
         records.add(d["id"])
-        for kind, rel in (d.get("outputs") or {}).items():
+        for rel, sha in entry_files(d):
             path = f"data/{rel}"
-            sha = (d.get("sha256") or {}).get(kind)
             if path not in payload:
                 problem("MISSING", path, f"listed in data/{MANIFEST_NAME}, not in the bag's "
                                          "manifest")
