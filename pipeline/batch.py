@@ -23,6 +23,7 @@ Integrity rules (docs/batch-integrity.md):
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import hashlib
@@ -30,7 +31,9 @@ import json
 import os
 import platform
 import shutil
+import signal
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -153,7 +156,10 @@ def convert_page(path: Path, shown: str, out_root: Path, settings: Settings,
         from .report import cached_thumbnail
 
         pdf = Path(result.staging) / FILE_NAMES["pdf"] if result.staging else None
-        cached_thumbnail(out_root, result.id, result.sha256["pdf"], pdf=pdf)
+        try:
+            cached_thumbnail(out_root, result.id, result.sha256["pdf"], pdf=pdf)
+        except OSError:  # a picture for index.html, drawn again at the end if need be
+            pass
     return result
 
 
@@ -394,6 +400,24 @@ class _Stop(Exception):
     """Internal: the batch must stop (the message is the reason)."""
 
 
+_DEFERRED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Ctrl-C, SIGTERM and SIGHUP wait until a record is published *and* its rows are
+    committed, so an interrupted batch leaves its manifest true at once (a kill
+    cannot wait; the next run repairs what it leaves, see repair.py)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def run_batch(pages: list[InputPage], out_root: Path, settings: Settings = Settings(), *,
               jobs: int = 1, timeout: float | None = None, memory_mb: int | None = None,
               force: bool = False, retry_failed: bool = False,
@@ -517,8 +541,9 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
         row = _row_for(as_duplicate(anchor, shown[i]), prior, None, key)
         if row.last_attempt and row is not prior:
             fresh.add(i)
-        commit(row)
-        drop_unused({prior.id if prior else None} - {row.id})
+        with _signals_deferred():
+            commit(row)
+            drop_unused({prior.id if prior else None} - {row.id})
         show(i, row)
         report.duplicates += 1
 
@@ -533,7 +558,7 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
     options: dict[str, Any] = {"jobs": jobs, "timeout": timeout, "memory_mb": memory_mb}
     log = out_root / WORKER_LOG
     if run is run_pool:  # the local pool keeps what its workers say off the terminal
-        options["log_path"] = log
+        options["log_path"], options["log_dir"] = log, staging_root
         if pages_per_worker:
             options["tasks_per_worker"] = pages_per_worker
         log.unlink(missing_ok=True)
@@ -552,8 +577,9 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
                     pass
                 raise _Stop(f"{out_root}: no space left on device ({shown[i]}: {result.error}); "
                             "the batch stopped")
-            _settle(i, result, plan, shown, rows, key, ledger, out_root, stagings[n],
-                    fixed.intact, commit, drop_unused, show, fresh)
+            with _signals_deferred():
+                _settle(i, result, plan, shown, rows, key, ledger, out_root, stagings[n],
+                        fixed.intact, commit, drop_unused, show, fresh)
             report.duplicates += len(plan.followers.get(i, []))
     except OSError as exc:
         raise _Stop(_stop_line(out_root, exc)) from None

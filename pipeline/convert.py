@@ -244,7 +244,7 @@ def _convert(data: bytes, path: Path, staging: Path, settings: Settings,
         lost.append(f"{fmt.upper()} edition not made: {why}")
         result.fault = ENVIRONMENT if ENVIRONMENT in (fault, result.fault) else PAGE
     rec.pop("rendering", None)
-    result.warnings = list(dict.fromkeys(result.warnings))
+    result.warnings = once_each(doc, result.warnings)
     rec["warnings"] = result.warnings
     if lost:
         result.status = "partial"
@@ -253,6 +253,33 @@ def _convert(data: bytes, path: Path, staging: Path, settings: Settings,
         result.status, result.fault = "ok", None
     rec["status"], rec["reason"], rec["fault"] = result.status, result.error, result.fault
     finish_record(staging, rec, result)
+
+
+def once_each(doc, warnings: list[str]) -> list[str]:
+    """The warnings of a record, each once (pure).
+
+    Both editions report a picture they could not embed, each in its own words;
+    the record says it once, in the words of the first (extraction, then the PDF,
+    then the Word edition).  A warning names a picture by its ``src`` or by its
+    local file, so both are matched.
+    """
+    from . import canonical
+
+    pictures: list[set[str]] = []
+    for image in doc.iter(canonical.q("image")):
+        refs = {v for v in (image.get("src"), image.get("local")) if v}
+        if refs:
+            pictures.append(refs)
+    kept: list[str] = []
+    about: set[int] = set()
+    for w in dict.fromkeys(warnings):
+        hit = next((n for n, refs in enumerate(pictures) if any(r in w for r in refs)), None)
+        if hit is not None:
+            if hit in about:
+                continue
+            about.add(hit)
+        kept.append(w)
+    return kept
 
 
 def _render(fmt: str, doc, xml_bytes: bytes, staging: Path, resource_dir: Path,

@@ -46,7 +46,7 @@ from .errors import MEMORY_ERROR
 TASKS_PER_WORKER = 500
 #: What a C library or the runtime writes when an allocation fails under the limit.
 _OUT_OF_MEMORY = re.compile(r"failed to allocate|out of memory|MemoryError|cannot allocate "
-                            r"memory|bad_alloc|memory exhausted|mmap\(\) failed", re.I)
+                            r"memory|bad_alloc|memory exhausted|mmap\(\) failed|error creating thread", re.I)
 
 
 def one_line(exc: BaseException) -> str:
@@ -179,7 +179,7 @@ def _size(path: Path | None) -> int:
 def run_pool(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
              timeout: float | None = None, memory_mb: int | None = None,
              start_method: str = "forkserver", tasks_per_worker: int | None = TASKS_PER_WORKER,
-             log_path: Path | None = None) -> Iterator[Outcome]:
+             log_path: Path | None = None, log_dir: Path | None = None) -> Iterator[Outcome]:
     """Run ``func(*task)`` for every task on ``jobs`` processes; yield outcomes as they finish.
 
     ``func`` must be importable by name (it is sent to the workers).  Outcomes come
@@ -187,13 +187,18 @@ def run_pool(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
     exception in the caller, such as KeyboardInterrupt) kills the workers.
     ``log_path``: where the workers' standard error is kept (appended, and only if
     they wrote anything); without it, it is thrown away when the pool ends.
+    ``log_dir``: where the per-worker logs are written meanwhile (a temporary
+    folder by default; a batch gives its staging folder, cleaned on its next run
+    should this process be killed).
     """
     ctx = mp.get_context(start_method)
     if start_method == "forkserver":
         ctx.set_forkserver_preload([func.__module__])
     pending = list(enumerate(tasks))
     pending.reverse()  # pop() from the end keeps input order
-    logs = Path(tempfile.mkdtemp(prefix="govdoc-workers-"))
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    logs = Path(tempfile.mkdtemp(prefix="govdoc-workers-", dir=log_dir))
     serial = 0
     # the workers' lifeline: only this process holds the write end (see the module doc)
     lifeline, lifeline_w = ctx.Pipe(duplex=False)
@@ -225,7 +230,7 @@ def run_pool(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
                     except (EOFError, OSError):
                         s.proc.join(1)
                         task = s.task
-                        reason = death_reason(s.proc.exitcode, s.tail())
+                        reason = death_reason(s.proc.exitcode, s.tail(), memory_mb)
                         s.kill()
                         slots[i] = slot()
                         yield Outcome(task, error=reason)
@@ -273,12 +278,15 @@ def _keep_logs(logs: Path, log_path: Path | None) -> None:
         shutil.rmtree(logs, ignore_errors=True)
 
 
-def death_reason(exitcode: int | None, stderr_tail: str = "") -> str:
+def death_reason(exitcode: int | None, stderr_tail: str = "",
+                 memory_mb: int | None = None) -> str:
     """The one-line reason of a worker that died with its task (pure).
 
     A worker at its memory limit often dies in C code, not with a MemoryError:
-    GLib prints "failed to allocate N bytes" and aborts (SIGTRAP or SIGABRT).  What
-    it wrote last tells that from a crash.
+    GLib prints "failed to allocate N bytes" (or cannot create a thread) and aborts
+    (SIGTRAP or SIGABRT), other libraries crash (SIGSEGV).  What it wrote last
+    tells the first from a crash; a silent crash under a memory limit is said to
+    be possibly that.
     """
     if _OUT_OF_MEMORY.search(stderr_tail):
         return MEMORY_ERROR
@@ -290,6 +298,10 @@ def death_reason(exitcode: int | None, stderr_tail: str = "") -> str:
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         if sig == signal.SIGKILL:
             return "worker was killed (SIGKILL; out of memory?)"
+        if memory_mb and not said and sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT,
+                                              signal.SIGTRAP):
+            return (f"worker crashed ({name}), perhaps at the per-page memory limit "
+                    f"({memory_mb} MB, --memory-limit)")
         return f"worker crashed ({name}){said}"
     return f"worker exited unexpectedly (status {exitcode}){said}"
 

@@ -38,7 +38,8 @@ def _pages(tmp_path: Path, copies: int = 1) -> Path:
 def _stray_files(out: Path) -> list[Path]:
     """Anything in OUT that is not a finished record or a batch file."""
     allowed_top = {"manifest.json", LEDGER_NAME, f"{LEDGER_NAME}-wal", f"{LEDGER_NAME}-shm",
-                   ".govdoc.lock", "catalogue.csv", "catalogue.json", "index.html", ".thumbs"}
+                   ".govdoc.lock", "catalogue.csv", "catalogue.json", "index.html", ".thumbs",
+                   ".govdoc-workers.log"}
     stray = []
     for p in out.iterdir():
         if p.is_dir() and p.name != ".thumbs":
