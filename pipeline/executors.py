@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import socket
 import time
@@ -29,8 +30,16 @@ from typing import Any, Callable, Iterable, Iterator
 from .pool import MEMORY_ERROR, Outcome, one_line, run_pool
 
 EXECUTORS = ("local", "dask")
-#: Seconds to wait for a remote scheduler to answer / for its first worker.
+#: Seconds to wait for a remote scheduler to answer / for its first worker
+#: (GOVDOC_DASK_CONNECT_TIMEOUT overrides it).
 CONNECT_TIMEOUT = 30
+
+
+def _connect_timeout() -> float:
+    try:
+        return float(os.environ.get("GOVDOC_DASK_CONNECT_TIMEOUT", CONNECT_TIMEOUT))
+    except ValueError:
+        return CONNECT_TIMEOUT
 
 
 class ExecutorUnavailable(Exception):
@@ -116,8 +125,9 @@ def run_dask(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
                 client = Client(cluster)
             else:
                 try:
-                    client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-                    client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+                    wait_s = CONNECT_TIMEOUT if CONNECT_TIMEOUT != 30 else _connect_timeout()
+                    client = Client(scheduler, timeout=wait_s)
+                    client.wait_for_workers(1, timeout=wait_s)
                 except Exception as exc:  # refused, timed out, not a scheduler: one line
                     raise ExecutorUnavailable(
                         f"cannot use the Dask scheduler at {scheduler}: "
