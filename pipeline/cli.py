@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -54,21 +53,7 @@ def _interrupted_status(exc: KeyboardInterrupt) -> int:
     return 128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
 
 
-class _Group(click.Group):
-    """The command group; output piped into a reader that went away (``| head``) ends
-    the command quietly instead of with a BrokenPipeError traceback."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            with contextlib.suppress(OSError):
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(128 + signal.SIGPIPE)
-
-
-@click.group(cls=_Group, context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="govdoc")
 def main() -> None:
     """Turn scraped government portal pages into archival records.
