@@ -267,3 +267,77 @@ def test_each_warning_appears_once(tmp_path):
     about = [w for w in d["warnings"] if "missing-chart" in w]
     assert len(about) == 1, d["warnings"]
     assert len(d["warnings"]) == len(set(d["warnings"]))
+
+
+def test_a_worker_killed_while_rendering_leaves_a_partial_record_the_parent_can_publish(
+        tmp_path):
+    """What a timed-out worker leaves: source, XML and a record.json naming the edition it
+    was rendering, plus that edition cut short.  The parent keeps the first, drops the last."""
+    from pipeline.batch import salvage
+    from pipeline.convert import DocResult, Settings, convert_file
+    from pipeline.record import read_record, whole, write_record
+
+    page = _one_page(tmp_path)
+    staging = tmp_path / "out" / ".staging" / "task"
+    done = convert_file(page, str(page), tmp_path / "out", Settings(formats=("xml",)), staging)
+    assert done.status == "ok" and done.staging == str(staging)
+    rec, _ = read_record(staging, "")
+    rec.update(status="partial", formats=["xml", "pdf", "docx"], rendering="pdf")
+    write_record(staging, rec)
+    (staging / "document.pdf").write_bytes(b"%PDF-1.7\n% cut short by the kill")
+    failed = DocResult(input=str(page), id=done.id, status="failed", error="timed out after 9 s",
+                       input_sha256=done.input_sha256, fault="environment")
+
+    r = salvage(staging, "timed out after 9 s", failed)
+    assert r is not None and r.status == "partial" and r.fault == "environment"
+    assert r.error == ("partial record (source, XML kept): PDF edition not made: timed out "
+                       "after 9 s; DOCX edition not tried")
+    assert sorted(p.name for p in staging.iterdir()) == ["document.xml", "record.json",
+                                                         "source.html"]
+    rec, sha = read_record(staging, "")
+    assert rec["status"] == "partial" and "rendering" not in rec and whole(staging, rec)
+    assert r.sha256["record"] == sha
+    # a staging folder without the marker (nothing was being rendered) is no partial record
+    rec.pop("reason")
+    write_record(staging, rec)
+    assert salvage(staging, "timed out", failed) is None
+
+
+def _big_page(kind: str) -> bytes:
+    head = ("<html><head><meta charset='utf-8'><title>关于印发大型文件的通知</title></head><body>"
+            "<div class='article'><h1>关于印发大型文件的通知</h1>"
+            "<p>　　各乡镇人民政府，县政府各部门：现将有关事项通知如下，请认真贯彻执行。</p>")
+    if kind == "paragraphs":
+        body = "".join(f"<p>　　第{i}段：各乡镇人民政府，县政府各部门，现将有关事项通知如下。</p>"
+                       for i in range(200_000))
+    else:
+        body = "<table>" + "".join(
+            "<tr>" + "".join(f"<td>{r}行{c}列</td>" for c in range(50)) + "</tr>"
+            for r in range(2_000)) + "</table>"
+    return (head + body + "<p>　　最后一段。</p></div></body></html>").encode("utf-8")
+
+
+@pytest.mark.slow
+def test_200000_paragraphs_and_a_2000_by_50_table_are_kept_at_least_as_partial_records(
+        tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for kind in ("paragraphs", "table"):
+        (src / f"{kind}.html").write_bytes(_big_page(kind))
+    out = tmp_path / "out"
+    r = govdoc("convert", str(src), "-o", str(out), "--jobs", "2", "--json")
+    assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stderr
+    from pipeline import canonical
+
+    for d in _manifest(out)["documents"]:
+        assert d["status"] in ("ok", "partial"), f"{d['input']}: {d['error']}"
+        assert {"source", "xml"} <= set(d["outputs"])
+        if d["status"] == "partial":
+            assert "edition not made" in d["error"] and d["retryable"] is not None
+            assert f"govdoc: {d['input']}: partial record" in r.stderr
+        doc = canonical.parse((out / d["outputs"]["xml"]).read_bytes())
+        assert canonical.validation_errors(doc) == []
+        body = canonical.body_text(doc)
+        assert "最后一段" in body
+        assert ("第199999段" in body) if "paragraphs" in d["input"] else ("1999行49列" in body)
+    assert_records_true(out)
