@@ -83,7 +83,11 @@ def _die_with_batch(lifeline: Connection) -> None:
 def _worker(conn: Connection, func: Callable[..., Any], memory_mb: int | None,
             lifeline: Connection, log: str | None) -> None:
     _die_with_batch(lifeline)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    # the parent decides what Ctrl-C, SIGTERM or SIGHUP stops (it stops the workers itself,
+    # and the lifeline ends them should it die): a page in flight is then simply not
+    # recorded, rather than recorded as "worker crashed (SIGTERM)"
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     if log:
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
