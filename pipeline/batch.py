@@ -407,15 +407,25 @@ _DEFERRED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 def _signals_deferred():
     """Ctrl-C, SIGTERM and SIGHUP wait until a record is published *and* its rows are
     committed, so an interrupted batch leaves its manifest true at once (a kill
-    cannot wait; the next run repairs what it leaves, see repair.py)."""
+    cannot wait; the next run repairs what it leaves, see repair.py).
+
+    Python runs signal handlers in the main thread whichever thread the kernel
+    delivered to, so the handlers themselves are swapped for one that notes the
+    signal, which is raised again, to the handlers that were there, at the end.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    pending: list[int] = []
+    old = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum))
+           for sig in _DEFERRED}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in pending:
+            signal.raise_signal(sig)
 
 
 def run_batch(pages: list[InputPage], out_root: Path, settings: Settings = Settings(), *,

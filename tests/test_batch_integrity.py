@@ -326,7 +326,10 @@ def test_200000_paragraphs_and_a_2000_by_50_table_are_kept_at_least_as_partial_r
     for kind in ("paragraphs", "table"):
         (src / f"{kind}.html").write_bytes(_big_page(kind))
     out = tmp_path / "out"
-    r = govdoc("convert", str(src), "-o", str(out), "--jobs", "2", "--json")
+    # bounds that leave extraction room on a loaded machine (200 000 paragraphs take about a
+    # minute to read) and make the editions fail by memory rather than by time
+    r = govdoc("convert", str(src), "-o", str(out), "--jobs", "2", "--json",
+               "--timeout", "900", "--memory-limit", "2048")
     assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stderr
     from pipeline import canonical
 
