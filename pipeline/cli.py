@@ -276,7 +276,15 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
       manifest-sha256.txt    the checksum of every file in data/
 
     Every file is checked against the manifest while it is copied: a record that
-    changed since it was converted is refused, not sealed into the bag.
+    changed since it was converted is refused, not sealed into the bag; so is an
+    output folder whose record folders and manifest disagree (an interrupted
+    convert: run it again first).  A half-built bag left by a package that was
+    killed is removed by the next package run into the same folder.
+
+    \b
+    Exit status: 0 the bag was written; 1 refused or not writable (nothing was
+    written); 2 the command is wrong (OUT is no output folder, BAG exists);
+    3 a govdoc convert is writing into OUT; 130/143 interrupted.
 
     Check the bag at any time with `govdoc verify BAG` (or any BagIt tool).
 
