@@ -337,7 +337,10 @@ def verify(folder: Path, as_json: bool) -> None:
     folder made by `govdoc convert`.  Every file is read again in full and its
     SHA-256 compared with the checksum written when it was made (a bag's
     manifest-sha256.txt, an output folder's manifest.json).  A change of a single
-    byte is found, even when the file keeps its size.
+    byte is found, even when the file keeps its size.  A bag made by govdoc is
+    also checked against its own data/manifest.json and catalogue (a record they
+    list must be in the bag, a record folder they do not list must not), and a
+    malformed bag-info.txt is reported after the payload is checked, not instead.
 
     \b
     Each problem is one line:
