@@ -185,6 +185,16 @@ def convert_file(path: Path, shown: str, out_root: Path, settings: Settings = Se
     return result
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether an exception is, or was raised from, a MemoryError."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, MemoryError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def _internal(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
 
@@ -234,6 +244,8 @@ def _convert(data: bytes, path: Path, staging: Path, settings: Settings,
             why = _internal(exc)
         except ConversionError as exc:  # the renderer's one-line reason, or characters lost
             why = str(exc)
+            if _out_of_memory(exc):  # a renderer that reports a MemoryError in its words
+                why, fault = MEMORY_ERROR, ENVIRONMENT
         except MemoryError:
             why, fault = MEMORY_ERROR, ENVIRONMENT
         except RecursionError:
