@@ -74,10 +74,11 @@ def catalogue_rows(docs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "duplicate-of": d.get("duplicate_of") or "",
             "status": d.get("status") or "failed",
             "error": d.get("error") or "",
-            # a failed page has no files, whatever a stale entry might say
+            # a failed page has no files, whatever a stale entry might say; a partial
+            # record has the source, the XML and the editions that were made
             "outputs": ([outputs[k] for k in OUTPUT_ORDER if k in outputs]
                         + [v for k, v in outputs.items() if k not in OUTPUT_ORDER])
-            if d.get("status") == "ok" else [],
+            if d.get("status") in ("ok", "partial") else [],
         })
         rows.append(row)
     return rows

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import canonical, fidelity
 from .convert import sha256_file
 from .errors import ConversionError
+from .record import valid_id, valid_output
 
 
 @dataclass
@@ -71,20 +72,40 @@ def _unembedded_fonts(pdf) -> set[str]:
 
 
 def check_document(out_root: Path, entry: dict) -> DocCheck:
-    """All checks of one manifest entry."""
-    result = DocCheck(entry.get("input", "?"), entry.get("id"))
-    if entry.get("status") != "ok":
+    """All checks of one manifest entry.
+
+    A partial record (an edition failed) is checked like any other, and its
+    missing edition is a problem.
+    """
+    if not isinstance(entry, dict):
+        return DocCheck("?", None, ["not a manifest entry"])
+    result = DocCheck(str(entry.get("input", "?")), entry.get("id"))
+    status = entry.get("status")
+    if status not in ("ok", "partial"):
         result.problems.append(f"was not converted: {entry.get('error') or 'failed'}")
         return result
+    if not valid_id(result.id):
+        result.problems.append(f"{result.id!r} is not a record id (manifest.json was edited?)")
+        return result
+    if status == "partial":
+        result.problems.append(entry.get("error") or "partial record")
     outputs: dict[str, str] = entry.get("outputs") or {}
-    for key, rel in outputs.items():
+    files = [(k, rel, (entry.get("sha256") or {}).get(k)) for k, rel in outputs.items()]
+    record = entry.get("record")
+    if isinstance(record, dict):
+        files.append(("record", record.get("path"), record.get("sha256")))
+    for key, rel, sha in files:
+        if not valid_output(result.id, key, rel):
+            result.problems.append(f"{rel!r}: not a file of record {result.id}")
+            continue
         path = out_root / rel
         if not path.is_file():
             result.problems.append(f"{rel}: missing")
-        elif sha256_file(path) != (entry.get("sha256") or {}).get(key):
+        elif sha256_file(path) != sha:
             result.problems.append(f"{rel}: checksum differs from the manifest")
     result.checked.append("checksums")
-    if "xml" not in outputs or not (out_root / outputs["xml"]).is_file():
+    if "xml" not in outputs or not valid_output(result.id, "xml", outputs["xml"]) \
+            or not (out_root / outputs["xml"]).is_file():
         result.problems.append("no canonical XML")
         return result
     xml_bytes = (out_root / outputs["xml"]).read_bytes()
@@ -124,3 +145,8 @@ def check_document(out_root: Path, entry: dict) -> DocCheck:
 
 def check_batch(out_root: Path, manifest: dict) -> list[DocCheck]:
     return [check_document(out_root, e) for e in manifest.get("documents", [])]
+
+
+def describe(r: DocCheck) -> str:
+    """How a document is named on a result line: its input, and its id when it has one."""
+    return f"{r.input} ({r.id})" if r.id else r.input

@@ -3,12 +3,17 @@
 Written for records officers: every command says in its --help what it does,
 what it writes, and shows an example.  Errors are one line, naming the file and
 the reason.  Exit status: 0 all went well, 1 something failed (named on screen
-and in the manifest), 2 the command itself was wrong (unknown option, no input).
+and in the manifest), 2 the command itself was wrong (unknown option, no input),
+3 another govdoc batch is writing into the folder, 4 the batch stopped before its
+end (a full disk, a folder that cannot be written, a damaged ledger, an
+unreachable cluster); 130/143/129 interrupted by Ctrl-C / SIGTERM / SIGHUP.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -17,6 +22,35 @@ import click
 from . import __version__
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+#: Exit statuses (README "Exit status").
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_STOPPED = 0, 1, 2, 3, 4
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled exactly like Ctrl-C (workers stopped, lock released)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_interrupt():
+    """While a command writes, SIGTERM and SIGHUP interrupt it the way Ctrl-C does."""
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+def _interrupted_status(exc: KeyboardInterrupt) -> int:
+    return 128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
 
 
 @click.group(context_settings=CONTEXT)
@@ -74,9 +108,17 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
               help="Run the PDF/A-3b checker on every PDF before it is published (about "
                    "0.25 s a page more); a failing PDF fails its page.  'govdoc check OUT' "
                    "runs the same checker on a finished batch.")
-@click.option("--force", is_flag=True, help="Convert every page again, even unchanged ones.")
+@click.option("--pages-per-worker", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Replace each worker process by a fresh one after N pages, so memory stays "
+                   "flat over long batches (local executor).  [default: 500]")
+@click.option("--force", is_flag=True,
+              help="Convert every page again, even unchanged ones.  A record is replaced only "
+                   "by a complete new one: if converting again fails, the earlier record is "
+                   "kept and the failed attempt noted (last_attempt in the manifest).")
 @click.option("--retry-failed", is_flag=True,
-              help="Try again pages that failed before, even if unchanged.")
+              help="Try again pages that failed because of the page itself, even if unchanged "
+                   "(failures of the machine, such as a full disk, a timeout or a killed "
+                   "worker, and partial records are tried again by any re-run).")
 @click.option("--include", "include", multiple=True, metavar="PATTERN",
               help="Also take files whose name matches this glob as pages in the folders "
                    "given, e.g. '*.jsp' or '*.html.[0-9]' (repeatable; case does not matter; "
@@ -86,7 +128,8 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
               help="Print a machine-readable summary on standard output (progress goes to stderr).")
 def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: int | None,
             timeout: float, memory_limit: int, executor: str, scheduler: str | None,
-            validate_pdfa: bool, force: bool, retry_failed: bool, include: tuple[str, ...],
+            validate_pdfa: bool, pages_per_worker: int | None, force: bool, retry_failed: bool,
+            include: tuple[str, ...],
             quiet: bool, as_json: bool) -> None:
     """Convert portal pages into records: XML, PDF/A and Word.
 
@@ -105,17 +148,29 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
       document.xml   the canonical record (metadata, provenance, body)
       document.pdf   the archival edition (PDF/A-3b, GB/T 9704 layout, XML attached)
       document.docx  the Word edition (same layout, real styles)
+      record.json    the record's own checksum file (every file's size and
+                     SHA-256, its status), published together with the files
     <id> is the first 16 hex digits of the SHA-256 of the page's bytes: the same
     page always gets the same id, and is converted once whatever its names (the
     others' entries copy its record and name it in "duplicate_of").
-    OUT/manifest.json lists every page with its status, its error if any, its
+    OUT/manifest.json lists every page with its status (ok, partial: the source
+    and XML kept but an edition failed, or failed), its error if any, its
     output files and their SHA-256 checksums.
     OUT/index.html shows the batch at a glance (failures first, a picture of
     each PDF's first page) and OUT/catalogue.csv lists every page for Excel.
 
     A page that cannot be converted is reported in one line and the batch goes
-    on; the exit status is then 1.  Running the same command again skips pages
-    already converted (same bytes, same settings) and redoes changed ones.
+    on.  Running the same command again skips pages already converted (same
+    bytes, same settings, every edition asked for) and redoes changed ones,
+    partial records and failures of the machine; after Ctrl-C, a kill or a full
+    disk it finishes the batch.  A record is never replaced by a worse one, and
+    a narrower --formats never removes an edition a record has.
+
+    \b
+    Exit status: 0 every page converted; 1 some page failed or is partial;
+    2 the command is wrong; 3 another govdoc batch is writing into OUT;
+    4 the batch stopped (disk full, OUT not writable, damaged ledger,
+    cluster unreachable); 130/143 interrupted (Ctrl-C/SIGTERM): run it again.
 
     \b
     Examples:
@@ -124,10 +179,11 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
       govdoc convert scraped/ -o records/ --jobs 2 --json > summary.json
       govdoc convert scraped/ -o records/ --scheduler tcp://10.0.0.5:8786
     """
-    from .batch import BatchBusy, run_batch
+    from .batch import BatchBusy, BatchStopped, run_batch
     from .convert import Settings
     from .executors import ExecutorUnavailable, get_executor
     from .inputs import find_pages
+    from .ledger import LedgerDamaged
     from .pool import default_jobs
     from .progress import Progress
 
@@ -140,13 +196,11 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        click.echo(f"govdoc: cannot create the output folder {out}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        _fail(f"cannot create the output folder {out}: {exc.strerror or exc}", EXIT_USAGE)
     try:
         run = get_executor(executor, scheduler)
     except ExecutorUnavailable as exc:
-        click.echo(f"govdoc: {exc}", err=True)
-        sys.exit(2)
+        _fail(str(exc), EXIT_USAGE)
     if executor == "dask" or scheduler:
         # workers elsewhere have another working folder: give them absolute paths
         pages = [dataclasses.replace(p, path=p.path.absolute()) for p in pages]
@@ -155,24 +209,33 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
         out_root = out
     jobs = jobs or default_jobs()
     progress = Progress(total=len(pages), enabled=not quiet, stream=sys.stderr)
+    again = "run the same command again to finish the batch"
     try:
-        with progress:
+        with _signals_interrupt(), progress:
             settings = Settings(formats=formats, validate_pdfa=validate_pdfa)
             report = run_batch(pages, out_root, settings, jobs=jobs, timeout=timeout,
                                memory_mb=memory_limit, force=force, retry_failed=retry_failed,
-                               executor=run, on_result=progress.update)
-    except (BatchBusy, ExecutorUnavailable) as exc:
-        click.echo(f"govdoc: {exc}", err=True)
-        sys.exit(1)
-    except OSError as exc:  # the output folder itself failed (disk full, unplugged, read-only)
+                               executor=run, on_result=progress.update,
+                               pages_per_worker=pages_per_worker)
+    except BatchBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except LedgerDamaged as exc:
+        _fail(str(exc), EXIT_STOPPED)
+    except ExecutorUnavailable as exc:
+        _fail(f"{exc}; nothing was converted", EXIT_STOPPED)
+    except BatchStopped as exc:
+        _notices(exc.report.notices if exc.report else [])
+        _fail(f"{exc}; records finished so far are intact; make room (or fix the folder) "
+              f"and {again}", EXIT_STOPPED)
+    except OSError as exc:  # the output folder itself failed (unplugged, read-only)
         name = exc.filename2 or exc.filename  # a rename names its target second
         where = f" ({name})" if name else ""
-        click.echo(f"govdoc: cannot write to the output folder{where}: {exc.strerror or exc}; "
-                   "records finished so far are intact, run the same command again", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("govdoc: interrupted; run the same command again to finish the batch", err=True)
-        sys.exit(130)
+        _fail(f"cannot write to the output folder{where}: {exc.strerror or exc}; "
+              f"records finished so far are intact; {again}", EXIT_STOPPED)
+    except KeyboardInterrupt as exc:
+        _fail(f"interrupted; records finished so far are intact; {again}",
+              _interrupted_status(exc))
+    _notices(report.notices)
     progress.final_summary(report, out, found)
     if as_json:
         summary = report.summary()
@@ -180,7 +243,18 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
         summary["not_taken_files"] = [{"input": n.shown, "reason": n.reason} for n in found.not_taken]
         summary["other_files"] = found.others  # pictures, stylesheets, documents beside the pages
         click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
-    sys.exit(1 if report.failed else 0)
+    sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
+
+
+def _fail(line: str, status: int) -> None:
+    """One line on stderr, then the exit status."""
+    click.echo(f"govdoc: {' '.join(line.split())}", err=True)
+    sys.exit(status)
+
+
+def _notices(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"govdoc: {line}", err=True)
 
 
 @main.command(context_settings=CONTEXT)
@@ -218,7 +292,15 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
       manifest-sha256.txt    the checksum of every file in data/
 
     Every file is checked against the manifest while it is copied: a record that
-    changed since it was converted is refused, not sealed into the bag.
+    changed since it was converted is refused, not sealed into the bag; so is an
+    output folder whose record folders and manifest disagree (an interrupted
+    convert: run it again first).  A half-built bag left by a package that was
+    killed is removed by the next package run into the same folder.
+
+    \b
+    Exit status: 0 the bag was written; 1 refused or not writable (nothing was
+    written); 2 the command is wrong (OUT is no output folder, BAG exists);
+    3 a govdoc convert is writing into OUT; 130/143 interrupted.
 
     Check the bag at any time with `govdoc verify BAG` (or any BagIt tool).
 
@@ -229,29 +311,34 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
           --identifier "WS-2024-001"
       govdoc verify transfer-2024-001/
     """
-    from .package import PackageError, PackageUsageError, make_package
+    from .package import PackageBusy, PackageError, PackageUsageError, make_package
 
     try:
-        s = make_package(out, bag, organization=organization, description=description,
-                         identifier=identifier)
+        with _signals_interrupt():
+            s = make_package(out, bag, organization=organization, description=description,
+                             identifier=identifier)
     except PackageError as exc:
-        click.echo(f"govdoc: {exc}", err=True)
-        sys.exit(2 if isinstance(exc, PackageUsageError) else 1)
+        _fail(str(exc), EXIT_USAGE if isinstance(exc, PackageUsageError)
+              else EXIT_BUSY if isinstance(exc, PackageBusy) else EXIT_FAILED)
     except OSError as exc:  # where the bag goes cannot be written (disk full, no such folder)
         name = exc.filename2 or exc.filename
-        click.echo(f"govdoc: cannot write the bag{f' ({name})' if name else ''}: "
-                   f"{exc.strerror or exc}; no bag was written", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("govdoc: interrupted; no bag was written", err=True)
-        sys.exit(130)
+        _fail(f"cannot write the bag{f' ({name})' if name else ''}: "
+              f"{exc.strerror or exc}; no bag was written", EXIT_FAILED)
+    except KeyboardInterrupt as exc:
+        _fail("interrupted; no bag was written", _interrupted_status(exc))
+    for stale in s.removed or []:
+        click.echo(f"govdoc: removed {stale}, a bag left half-built by an interrupted "
+                   "govdoc package", err=True)
     if as_json:
         click.echo(json.dumps({"bag": str(s.bag), "documents": s.documents, "ok": s.ok,
-                               "failed": s.failed, "files": s.files, "bytes": s.bytes,
+                               "partial": s.partial, "failed": s.failed, "files": s.files,
+                               "bytes": s.bytes,
                                "organization": s.organization}, ensure_ascii=False, indent=1))
     else:
-        click.echo(f"{s.bag}: bag of {s.documents} documents ({s.ok} records, {s.failed} failed, "
-                   f"listed in data/catalogue.csv); {s.files} files, {s.bytes / 1e6:.1f} MB; "
+        partial = f"{s.partial} partial records, " if s.partial else ""
+        click.echo(f"{s.bag}: bag of {s.documents} documents ({s.ok} records, {partial}"
+                   f"{s.failed} failed, listed in data/catalogue.csv); {s.files} files, "
+                   f"{s.bytes / 1e6:.1f} MB; "
                    f"Source-Organization: {s.organization or '(none)'}")
 
 
@@ -266,7 +353,10 @@ def verify(folder: Path, as_json: bool) -> None:
     folder made by `govdoc convert`.  Every file is read again in full and its
     SHA-256 compared with the checksum written when it was made (a bag's
     manifest-sha256.txt, an output folder's manifest.json).  A change of a single
-    byte is found, even when the file keeps its size.
+    byte is found, even when the file keeps its size.  A bag made by govdoc is
+    also checked against its own data/manifest.json and catalogue (a record they
+    list must be in the bag, a record folder they do not list must not), and a
+    malformed bag-info.txt is reported after the payload is checked, not instead.
 
     \b
     Each problem is one line:
@@ -321,11 +411,18 @@ def check(out: Path, as_json: bool, quiet: bool) -> None:
       govdoc check records/
     """
     from .batch import MANIFEST_NAME, read_manifest
-    from .check import check_batch
+    from .check import check_batch, describe
 
     if not (out / MANIFEST_NAME).is_file():
         raise click.UsageError(f"{out}: no {MANIFEST_NAME} here; is it a folder govdoc convert wrote?")
-    results = check_batch(out, read_manifest(out))
+    try:
+        manifest = read_manifest(out)
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), list):
+            raise ValueError("no list of documents")
+    except (OSError, ValueError) as exc:
+        _fail(f"{out / MANIFEST_NAME}: cannot be read ({' '.join(str(exc).split())[:120]}); "
+              f"run govdoc convert into {out} again to rewrite it", EXIT_FAILED)
+    results = check_batch(out, manifest)
     bad = [r for r in results if not r.ok]
     if as_json:
         click.echo(json.dumps([{"input": r.input, "id": r.id, "ok": r.ok, "problems": r.problems,
@@ -333,9 +430,9 @@ def check(out: Path, as_json: bool, quiet: bool) -> None:
     else:
         for r in results:
             if r.ok and not quiet:
-                click.echo(f"OK      {r.input} ({r.id}): {', '.join(r.checked)}")
+                click.echo(f"OK      {describe(r)}: {', '.join(r.checked)}")
             for p in r.problems:
-                click.echo(f"PROBLEM {r.input} ({r.id}): {p}")
+                click.echo(f"PROBLEM {describe(r)}: {p}")
     click.echo(f"{len(results)} documents checked: {len(results) - len(bad)} ok, {len(bad)} with problems",
                err=as_json)
     sys.exit(1 if bad else 0)

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import re
+import socket
 import time
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
@@ -27,12 +30,54 @@ from typing import Any, Callable, Iterable, Iterator
 from .pool import MEMORY_ERROR, Outcome, one_line, run_pool
 
 EXECUTORS = ("local", "dask")
-#: Seconds to wait for a remote scheduler to answer / for its first worker.
+#: Seconds to wait for a remote scheduler to answer / for its first worker
+#: (GOVDOC_DASK_CONNECT_TIMEOUT overrides it).
 CONNECT_TIMEOUT = 30
 
 
+def _connect_timeout() -> float:
+    try:
+        return float(os.environ.get("GOVDOC_DASK_CONNECT_TIMEOUT", CONNECT_TIMEOUT))
+    except ValueError:
+        return CONNECT_TIMEOUT
+
+
 class ExecutorUnavailable(Exception):
-    """The executor asked for cannot run here (Dask missing, scheduler unreachable)."""
+    """The executor asked for cannot run here (Dask missing, scheduler unreachable).
+
+    ``usage``: the command itself was wrong (an address that is not one), not the
+    cluster.
+    """
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+_ADDRESS = re.compile(r"(?:(?P<scheme>tcp|tls)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                      r":(?P<port>\d{1,5})/?")
+
+
+def scheduler_address(address: str) -> str:
+    """A Dask scheduler address, checked: ``tcp://HOST:PORT`` (or ``tls://``), host found.
+
+    Raises ExecutorUnavailable (``usage``) in one line for anything else: Dask's own
+    errors for ``localhost`` or a typo are tracebacks, and an unknown host would
+    otherwise be tried for the whole connect timeout.
+    """
+    m = _ADDRESS.fullmatch(address.strip())
+    if not m or not 0 < int(m["port"]) < 65536:
+        raise ExecutorUnavailable(
+            f"{address!r} is not a Dask scheduler address; give tcp://HOST:PORT, "
+            "e.g. tcp://10.0.0.5:8786", usage=True)
+    host = m["host"].strip("[]")
+    try:
+        socket.getaddrinfo(host, int(m["port"]), type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ExecutorUnavailable(f"cannot find the host {host!r} of the Dask scheduler "
+                                  f"address {address} ({why})", usage=True) from None
+    return f"{m['scheme'] or 'tcp'}://{m['host']}:{int(m['port'])}"
 
 
 def get_executor(name: str = "local", scheduler: str | None = None
@@ -44,6 +89,8 @@ def get_executor(name: str = "local", scheduler: str | None = None
         except ImportError:
             raise ExecutorUnavailable(
                 "the Dask executor needs Dask: pip install 'govdoc[dask]'") from None
+        if scheduler is not None:
+            scheduler = scheduler_address(scheduler)
         return functools.partial(run_dask, scheduler=scheduler)
     return run_pool
 
@@ -78,9 +125,10 @@ def run_dask(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
                 client = Client(cluster)
             else:
                 try:
-                    client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-                    client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
-                except (OSError, TimeoutError) as exc:
+                    wait_s = CONNECT_TIMEOUT if CONNECT_TIMEOUT != 30 else _connect_timeout()
+                    client = Client(scheduler, timeout=wait_s)
+                    client.wait_for_workers(1, timeout=wait_s)
+                except Exception as exc:  # refused, timed out, not a scheduler: one line
                     raise ExecutorUnavailable(
                         f"cannot use the Dask scheduler at {scheduler}: "
                         f"{' '.join(str(exc).split()) or type(exc).__name__}") from None

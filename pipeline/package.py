@@ -7,9 +7,13 @@ with any BagIt tool, years later, without govdoc.
 Why copies, built aside: the bag must not change when the output folder is
 converted into again (hardlinks would share the bytes), and a half-built bag must
 never sit at the name the archive was told about, so it is assembled in a
-sibling folder and renamed into place whole.  Each file's sha256 is checked
-against the manifest while it is copied: a record that rotted in OUT is refused,
-not sealed into the bag with a fresh, matching checksum.
+sibling folder (``.NAME.govdoc-HOST-PID-XXXXXX``) and renamed into place whole.
+A package killed outright leaves that folder behind; the next package run in the
+same place removes it (when the process that made it, on this host, is gone).
+Each file's sha256 is checked against the manifest while it is copied: a record
+that rotted in OUT is refused, not sealed into the bag with a fresh, matching
+checksum; and an output folder whose record folders and manifest disagree (an
+interrupted convert) is refused before anything is copied.
 """
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +32,9 @@ from typing import Any, Mapping
 
 from .catalogue import CATALOGUE_CSV, CATALOGUE_JSON, catalogue_csv, catalogue_json, \
     catalogue_rows, most_common_organization
-from .verify import recorded_checksums
+from .record import valid_id
+from .repair import disagreements
+from .verify import entry_files, recorded_checksums
 
 MANIFEST_NAME = "manifest.json"
 #: How External-Description names each kind of file a record folder may hold.
@@ -42,15 +50,50 @@ class PackageUsageError(PackageError):
     """The command was wrong (OUT is not an output folder, BAG exists): exit status 2."""
 
 
+class PackageBusy(PackageError):
+    """A govdoc convert is writing into OUT: exit status 3."""
+
+
+_STAGING = re.compile(r"\.(?P<bag>.+)\.govdoc-(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)-[0-9a-f]{6}")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:60] or "host"
+
+
+def stale_bags(parent: Path) -> list[Path]:
+    """Half-built bags in ``parent`` whose package process (on this host) has gone."""
+    found = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return found
+    for e in entries:
+        m = _STAGING.fullmatch(e.name)
+        if not m or m["host"] != _host() or not e.is_dir(follow_symlinks=False):
+            continue
+        try:
+            os.kill(int(m["pid"]), 0)
+            continue  # still running (or the pid was reused: left for a later run)
+        except ProcessLookupError:
+            found.append(Path(e.path))
+        except (PermissionError, OverflowError):
+            continue
+    return found
+
+
 @dataclass
 class PackageSummary:
     bag: Path
     documents: int
     ok: int
-    failed: int
+    failed: int   # no record
     files: int
     bytes: int
     organization: str | None
+    partial: int = 0  # a record with an edition missing
+    #: half-built bags of interrupted package runs that were removed first
+    removed: list[Path] | None = None
 
 
 def bag_info(rows: list[Mapping[str, Any]], generator: Mapping[str, str], *,
@@ -58,7 +101,8 @@ def bag_info(rows: list[Mapping[str, Any]], generator: Mapping[str, str], *,
              identifier: str | None = None, today: date | None = None) -> dict[str, str]:
     """The bag-info.txt fields (pure).  Bag-Software-Agent and Payload-Oxum are bagit's."""
     ok = sum(1 for r in rows if r["status"] == "ok")
-    failed = len(rows) - ok
+    partial = sum(1 for r in rows if r["status"] == "partial")
+    failed = len(rows) - ok - partial
     org = organization or most_common_organization(rows)
     info: dict[str, str] = {}
     if org:
@@ -69,11 +113,14 @@ def bag_info(rows: list[Mapping[str, Any]], generator: Mapping[str, str], *,
     info["External-Description"] = description or (
         f"{len(rows)} government portal pages converted by "
         f"{generator.get('name', 'govdoc')} {generator.get('version', '')}: {ok} records "
-        f"({editions}), {failed} failed; see data/{CATALOGUE_CSV} and data/{MANIFEST_NAME}")
+        f"({editions}), " + (f"{partial} partial records (an edition missing), " if partial else "")
+        + f"{failed} failed; see data/{CATALOGUE_CSV} and data/{MANIFEST_NAME}")
     if identifier:
         info["External-Identifier"] = identifier
     info["Document-Count"] = str(len(rows))
     info["Converted-Count"] = str(ok)
+    if partial:
+        info["Partial-Count"] = str(partial)
     info["Failed-Count"] = str(failed)
     info["Generator"] = f"{generator.get('name', 'govdoc')} {generator.get('version', '')}".strip()
     return info
@@ -133,13 +180,30 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
     try:  # no convert may write into OUT while we copy it
         lock = _locked(out_root)
     except BatchBusy as exc:
-        raise PackageError(str(exc)) from None
+        raise PackageBusy(str(exc)) from None
     except OSError:  # read-only media: nobody can be writing there either
         lock = None
-    staging = bag_path.parent / f".{bag_path.name}.govdoc-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    removed = []
+    for stale in stale_bags(bag_path.parent):
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale)
+    staging = bag_path.parent / (f".{bag_path.name}.govdoc-{_host()}-{os.getpid()}-"
+                                 f"{uuid.uuid4().hex[:6]}")
     try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        docs = manifest.get("documents", [])
+        try:
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+            docs = manifest.get("documents", [])
+            if not isinstance(docs, list):
+                raise ValueError("no list of documents")
+        except (ValueError, AttributeError) as exc:
+            raise PackageError(f"{manifest_file}: not a govdoc manifest "
+                               f"({' '.join(str(exc).split())[:100]})") from None
+        problems = disagreements(out_root, docs)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise PackageError(f"{out_root}: {problems[0]}{more}; the record folders and "
+                               f"the manifest disagree, so no bag was made: run the same "
+                               f"govdoc convert again (or govdoc verify {out_root})")
         rows = catalogue_rows(docs)
         generator = generator_info()
         staging.mkdir()
@@ -147,11 +211,13 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
         files = total = 0
         copied: set[str] = set()
         for d in docs:
-            if d.get("status") != "ok" or not d.get("id") or d["id"] in copied:
+            if d.get("status") not in ("ok", "partial") or d["id"] in copied:
                 continue  # failed pages have no folder; a page scraped twice is one record
+            if not valid_id(d["id"]):  # checked by disagreements(); never a path from it
+                raise PackageError(f"{manifest_file}: {d['id']!r} is not a record id")
             copied.add(d["id"])
             (staging / d["id"]).mkdir()
-            for rel in d.get("outputs", {}).values():
+            for rel, _ in entry_files(d):
                 rel_path = Path(rel)
                 if rel_path.is_absolute() or ".." in rel_path.parts or rel_path.parts[0] != d["id"]:
                     raise PackageError(f"{manifest_file}: unsafe output path {rel!r}")
@@ -177,8 +243,11 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
         if lock is not None:
             lock.close()
     ok = sum(1 for r in rows if r["status"] == "ok")
-    return PackageSummary(bag=bag_path, documents=len(rows), ok=ok, failed=len(rows) - ok,
-                          files=files + 3, bytes=total, organization=info.get("Source-Organization"))
+    partial = sum(1 for r in rows if r["status"] == "partial")
+    return PackageSummary(bag=bag_path, documents=len(rows), ok=ok,
+                          failed=len(rows) - ok - partial, partial=partial,
+                          files=files + 3, bytes=total, organization=info.get("Source-Organization"),
+                          removed=removed)
 
 
 def _fsync_tree(root: Path) -> None:

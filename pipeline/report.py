@@ -180,8 +180,10 @@ def _png(image, text: Mapping[str, str]) -> bytes:
     return buf.getvalue()
 
 
-def cached_thumbnail(out_root: Path, doc_id: str, pdf_sha256: str) -> bytes | None:
-    """The thumbnail of ``OUT/<id>/document.pdf``, drawn only if the cache is stale.
+def cached_thumbnail(out_root: Path, doc_id: str, pdf_sha256: str,
+                     pdf: Path | None = None) -> bytes | None:
+    """The thumbnail of ``OUT/<id>/document.pdf`` (or of ``pdf``, the same file still in
+    its staging folder), drawn only if the cache is stale.
 
     The cache file carries the PDF's sha256 in a PNG text chunk; a PDF that cannot
     be drawn gives None (the report shows "no PDF"), never a failed batch.
@@ -196,7 +198,7 @@ def cached_thumbnail(out_root: Path, doc_id: str, pdf_sha256: str) -> bytes | No
     except (OSError, SyntaxError, ValueError):
         pass  # no cache yet, or unreadable: draw again
     try:
-        png = render_thumbnail(out_root / doc_id / OUTPUT_NAMES["pdf"],
+        png = render_thumbnail(pdf or out_root / doc_id / OUTPUT_NAMES["pdf"],
                                f"{pdf_sha256} {_THUMB_STYLE}")
     except Exception:  # a broken PDF costs its thumbnail, nothing more
         return None

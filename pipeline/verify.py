@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,12 +80,21 @@ def recorded_checksums(docs: list[dict]) -> dict[str, set[str]]:
     """
     out: dict[str, set[str]] = {}
     for d in docs:
-        if d.get("status") != "ok":
+        if d.get("status") not in ("ok", "partial"):
             continue
-        for kind, rel in (d.get("outputs") or {}).items():
-            sha = (d.get("sha256") or {}).get(kind)
+        for rel, sha in entry_files(d):
             out.setdefault(rel, set()).update({sha} if sha else set())
     return out
+
+
+def entry_files(d: dict) -> list[tuple[str, str | None]]:
+    """(path, sha256) of every file a manifest entry lists: outputs and its record.json."""
+    files = [(rel, (d.get("sha256") or {}).get(kind))
+             for kind, rel in (d.get("outputs") or {}).items()]
+    record = d.get("record")
+    if isinstance(record, dict) and isinstance(record.get("path"), str):
+        files.append((record["path"], record.get("sha256")))
+    return files
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:
@@ -116,43 +126,185 @@ def _files_under(root: Path, sub: str) -> set[str]:
     return found
 
 
-def verify_bag(folder: Path) -> Verdict:
-    """Recompute every payload and tag-file checksum of a bag; report missing and extra files."""
-    import bagit
+def read_manifest_file(path: Path) -> tuple[dict[str, str], list[int]]:
+    """A BagIt manifest or tag manifest (RFC 8493 §2.1.3) as path -> checksum (pure-ish).
 
-    logging.getLogger("bagit").setLevel(logging.ERROR)
+    Read here rather than through bagit, so a bag whose bag-info.txt bagit refuses
+    still has every payload file checked.  Returns the entries and the numbers of
+    the lines that could not be read.
+    """
+    entries: dict[str, str] = {}
+    bad: list[int] = []
+    text = path.read_bytes().decode("utf-8", "replace").lstrip("\ufeff")
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.strip().split(None, 1)
+        if len(parts) != 2 or not re.fullmatch(r"[0-9A-Fa-f]+", parts[0]):
+            bad.append(n)
+            continue
+        rel = parts[1].replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+        entries[rel.lstrip("*").removeprefix("./")] = parts[0].lower()
+    return entries, bad
+
+
+def verify_bag(folder: Path) -> Verdict:
+    """Recompute every payload and tag-file checksum of a bag; report missing and extra files.
+
+    A govdoc bag is also reconciled with itself: every record its own
+    data/manifest.json lists must be in the payload with the same checksums, no
+    record folder may be there that it does not list, and data/catalogue.csv and
+    .json must list the same documents.  A malformed bag-info.txt is reported after
+    the payload has been checked, not instead.
+    """
     v = Verdict(folder, "bag")
-    try:
-        bag = bagit.Bag(str(folder))
-    except bagit.BagError as exc:
-        v.problems.append(Problem("INVALID", "", _one_line(exc)))
-        return v
-    # bag.entries: path -> {algorithm: digest}, payload (data/…) and tag files alike
-    entries = {Path(p).as_posix(): hashes for p, hashes in bag.entries.items()}
-    for rel in sorted(entries):
+    seen: set[tuple[str, str]] = set()
+
+    def problem(kind: str, rel: str, detail: str = "") -> None:
+        if (kind, rel) not in seen:
+            seen.add((kind, rel))
+            v.problems.append(Problem(kind, rel, detail))
+
+    manifests = {"payload": {}, "tag": {}}  # kind -> algorithm -> {path: digest}
+    for f in sorted(folder.iterdir()):
+        m = re.fullmatch(r"(tag)?manifest-([a-z0-9]+)\.txt", f.name)
+        if not m or not f.is_file():
+            continue
+        entries, bad = read_manifest_file(f)
+        for n in bad:
+            problem("INVALID", f.name, f"line {n} is not 'checksum path'")
+        manifests["tag" if m[1] else "payload"][m[2]] = entries
+    if not manifests["payload"]:
+        problem("INVALID", "", "no manifest-<algorithm>.txt: not a complete bag")
+    own = folder / "data" / MANIFEST_NAME
+    if own.is_file() and "sha256" not in manifests["tag"]:
+        problem("MISSING", "tagmanifest-sha256.txt",
+                "a govdoc bag has one; without it bag-info.txt and the manifests are unchecked")
+
+    listed: dict[str, dict[str, str]] = {}  # path -> {algorithm: digest}
+    for kind in ("payload", "tag"):
+        for alg, entries in manifests[kind].items():
+            for rel, digest in entries.items():
+                listed.setdefault(rel, {})[alg] = digest
+    for rel in sorted(listed):
         path = folder / rel
+        if ".." in Path(rel).parts or Path(rel).is_absolute():
+            problem("INVALID", rel, "unsafe path in a manifest")
+            continue
         if not path.is_file():
-            v.problems.append(Problem("MISSING", rel))
+            problem("MISSING", rel)
             continue
         v.checked += 1
-        for alg, expected in sorted(entries[rel].items()):
+        for alg, expected in sorted(listed[rel].items()):
             try:
                 actual = file_digest(path, alg)
             except ValueError:  # an algorithm this Python lacks
-                v.problems.append(Problem("INVALID", rel, f"cannot compute {alg}"))
+                problem("INVALID", rel, f"cannot compute {alg}")
                 continue
-            if actual != expected.lower():
-                v.problems.append(Problem("CHANGED", rel, f"{alg} differs from the manifest"))
+            if actual != expected:
+                problem("CHANGED", rel, f"{alg} differs from the manifest")
                 break
-    for rel in sorted(_files_under(folder, "data") - set(entries)):
-        v.problems.append(Problem("EXTRA", rel))
+    payload = set().union(*(e.keys() for e in manifests["payload"].values())) \
+        if manifests["payload"] else set()
+    for rel in sorted(_files_under(folder, "data") - payload):
+        problem("EXTRA", rel)
+    for tagged in manifests["tag"].values():
+        for name in ["bagit.txt", "bag-info.txt"] + \
+                [f"manifest-{alg}.txt" for alg in manifests["payload"]]:
+            if (folder / name).is_file() and name not in tagged:
+                problem("INVALID", name, "not covered by the tag manifest")
+    if own.is_file():
+        _reconcile_bag(folder, manifests["payload"].get("sha256", {}), problem)
+
+    import bagit
+
+    logging.getLogger("bagit").setLevel(logging.ERROR)
+    try:
+        bag = bagit.Bag(str(folder))
+    except bagit.BagError as exc:
+        problem("INVALID", "bag-info.txt" if "bag-info" in str(exc) else "",
+                _one_line(exc))
+        return v
     if v.ok:
         # the rest of what bagit checks without hashing: bagit.txt, Payload-Oxum, layout
         try:
             bag.validate(completeness_only=True)
         except bagit.BagError as exc:
-            v.problems.append(Problem("INVALID", "", _one_line(exc)))
+            problem("INVALID", "", _one_line(exc))
     return v
+
+
+def _reconcile_bag(folder: Path, payload: dict[str, str], problem) -> None:
+    """A govdoc bag against its own data/manifest.json and catalogue."""
+    from .record import valid_id
+
+    try:
+        docs = json.loads((folder / "data" / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]
+        if not isinstance(docs, list):
+            raise TypeError("documents is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problem("INVALID", f"data/{MANIFEST_NAME}", _one_line(exc))
+        return
+    records: set[str] = set()
+    for d in docs:
+        if not isinstance(d, dict):
+            continue
+        if d.get("status") not in ("ok", "partial") or not valid_id(d.get("id")):
+            continue
+        records.add(d["id"])
+        for rel, sha in entry_files(d):
+            path = f"data/{rel}"
+            if path not in payload:
+                problem("MISSING", path, f"listed in data/{MANIFEST_NAME}, not in the bag's "
+                                         "manifest")
+            elif sha and payload[path] != sha:
+                problem("CHANGED", path, f"the bag's manifest and data/{MANIFEST_NAME} "
+                                         "disagree")
+    data = folder / "data"
+    for entry in sorted(os.scandir(data), key=lambda e: e.name) if data.is_dir() else []:
+        if entry.is_dir() and valid_id(entry.name) and entry.name not in records:
+            for rel in sorted(_files_under(folder, f"data/{entry.name}")):
+                problem("EXTRA", rel, f"not a record data/{MANIFEST_NAME} lists")
+    want = sorted((d.get("id") or "", d.get("input") or "", d.get("status") or "")
+                  for d in docs if isinstance(d, dict))
+    for name, rows in (("catalogue.csv", _csv_rows(data / "catalogue.csv")),
+                       ("catalogue.json", _json_rows(data / "catalogue.json"))):
+        if rows is None:
+            problem("MISSING" if not (data / name).exists() else "INVALID", f"data/{name}",
+                    "" if not (data / name).exists() else "cannot be read")
+        elif sorted(rows) != want:
+            lost = len(set(want) - set(rows))
+            more = len(set(rows) - set(want))
+            problem("INVALID", f"data/{name}",
+                    f"does not list the documents data/{MANIFEST_NAME} lists "
+                    f"({lost} missing, {more} not in data/{MANIFEST_NAME})")
+
+
+def _csv_rows(path: Path) -> list[tuple[str, str, str]] | None:
+    import csv
+
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        table = list(csv.reader(lines))
+        head = [h.rsplit(" ", 1)[-1] for h in table[0]]
+        at = {k: head.index(k) for k in ("id", "source-input", "status")}
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+    def cell(row: list[str], key: str) -> str:
+        value = row[at[key]] if at[key] < len(row) else ""
+        # the catalogue defuses spreadsheet formulas with a leading '
+        return value[1:] if value[:2] in {"'" + c for c in "=+-@\t\r"} else value
+    return [(cell(r, "id"), cell(r, "source-input"), cell(r, "status")) for r in table[1:] if r]
+
+
+def _json_rows(path: Path) -> list[tuple[str, str, str]] | None:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+        return [(r.get("id") or "", r.get("source-input") or "", r.get("status") or "")
+                for r in rows]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def verify_output(folder: Path) -> Verdict:

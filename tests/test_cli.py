@@ -126,5 +126,23 @@ def test_an_output_folder_that_fails_mid_batch_is_one_line(tmp_path):
     (out / "manifest.json").mkdir(parents=True)  # the manifest cannot be written
     r = govdoc("convert", str(next(SAMPLES.glob("*.html"))), "-o", str(out), "-q",
                "--formats", "xml")
+    assert r.returncode == 4 and "Traceback" not in r.stderr  # 4: the batch stopped
+    assert "cannot write the output folder" in r.stderr and "manifest.json" in r.stderr
+    assert r.stderr.strip().count("\n") == 0, r.stderr
+
+
+def test_check_names_a_failed_page_without_an_id_and_reads_a_broken_manifest_in_one_line(
+        tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "empty.html").write_bytes(b"")
+    out = tmp_path / "out"
+    assert govdoc("convert", str(src), "-o", str(out), "-q", "--formats", "xml").returncode == 1
+    r = govdoc("check", str(out))
+    assert r.returncode == 1
+    assert f"PROBLEM {src / 'empty.html'}: was not converted: empty file" in r.stdout
+    assert "(None)" not in r.stdout
+    (out / "manifest.json").write_text("{not json")
+    r = govdoc("check", str(out))
     assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert "cannot write to the output folder" in r.stderr and "manifest.json" in r.stderr
+    assert r.stderr.count("\n") == 1 and "manifest.json: cannot be read" in r.stderr

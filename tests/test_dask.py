@@ -65,6 +65,8 @@ def _manifest(out: Path) -> list[dict]:
     docs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
     for d in docs:  # the XML records its conversion time; the page bytes must match exactly
         d["sha256"] = {"source": d["sha256"].get("source")}
+        if d["record"]:  # so does record.json
+            d["record"] = {"path": d["record"]["path"]}
     return docs
 
 
@@ -130,3 +132,43 @@ def test_convert_with_a_real_scheduler_and_workers_on_loopback(tmp_path):
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+@pytest.mark.parametrize("address", ["localhost", "garbage", "tcp://", "tcp://host:99999",
+                                     "http://10.0.0.5:8786", "tcp://a b:1"])
+def test_a_bad_scheduler_address_is_one_line_and_exit_2(tmp_path, address):
+    r = govdoc("convert", str(SAMPLES), "-o", str(tmp_path / "out"), "--formats", "xml", "-q",
+               "--scheduler", address)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "is not a Dask scheduler address" in r.stderr
+
+
+def test_an_unknown_scheduler_host_is_one_line_and_exit_2(tmp_path):
+    """Run without a network (unshare -n), so the name lookup leaves the machine never."""
+    import shutil
+    import sys
+
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("unshare is not installed")
+    from tests.conftest import checkout_env
+    import subprocess
+
+    exe = str(Path(sys.executable).with_name("govdoc"))
+    r = subprocess.run([unshare, "-n", exe, "convert", str(SAMPLES), "-o", str(tmp_path / "o"),
+                        "--formats", "xml", "-q", "--scheduler", "tcp://nohost:1"],
+                       capture_output=True, text=True, env=checkout_env())
+    if "unshare failed" in r.stderr or "Operation not permitted" in r.stderr:
+        pytest.skip("cannot make a network namespace here")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "cannot find the host 'nohost'" in r.stderr
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_4(tmp_path):
+    from tests.conftest import checkout_env
+
+    r = govdoc("convert", str(SAMPLES), "-o", str(tmp_path / "out"), "--formats", "xml", "-q",
+               "--scheduler", "tcp://127.0.0.1:9",
+               env={**checkout_env(), "GOVDOC_DASK_CONNECT_TIMEOUT": "2"})
+    assert r.returncode == 4 and "Traceback" not in r.stderr, r.stderr
+    assert "cannot use the Dask scheduler at tcp://127.0.0.1:9" in r.stderr

@@ -218,3 +218,77 @@ def test_a_bag_that_cannot_be_written_is_one_line_and_leaves_nothing(batch, tmp_
     assert r.returncode in (1, 2) and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("govdoc: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_killed_package_leaves_a_partial_bag_the_next_run_removes(batch, tmp_path):
+    """kill -9 while the bag is being built; the next package run clears what it left."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import checkout_env
+
+    exe = str(Path(sys.executable).with_name("govdoc"))
+    left = []
+    for attempt in range(20):  # until a kill falls while the bag is half-built
+        bag = tmp_path / f"bag{attempt}"
+        proc = subprocess.Popen([exe, "package", str(batch), "-o", str(bag)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True, env=checkout_env())
+        while proc.poll() is None:
+            left = [p for p in tmp_path.iterdir() if p.name.startswith(f".{bag.name}.govdoc-")]
+            if left:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.002)
+        proc.wait()
+        if left and not bag.exists():
+            break
+        shutil.rmtree(bag, ignore_errors=True)
+    else:
+        pytest.skip("every package finished before it could be killed")
+    assert left[0].is_dir()  # what a kill leaves: a hidden, half-built bag
+    final = tmp_path / "transfer"
+    r = govdoc("package", str(batch), "-o", str(final))
+    assert r.returncode == 0, r.stderr
+    assert f"removed {left[0]}" in r.stderr and "half-built" in r.stderr
+    assert not left[0].exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert govdoc("verify", str(final)).returncode == 0
+
+
+def test_package_refuses_an_output_folder_whose_records_and_manifest_disagree(batch, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(batch, out)
+    doc = next(d for d in json.loads((out / "manifest.json").read_text())["documents"]
+               if d["status"] == "ok")
+    # a record folder no manifest entry lists (a convert killed before it wrote the manifest)
+    stray = "0123456789abcdef"
+    shutil.copytree(out / doc["id"], out / stray)
+    r = govdoc("package", str(out), "-o", str(tmp_path / "bag"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and f"record folder {stray} is not listed" in r.stderr
+    assert not (tmp_path / "bag").exists()
+    shutil.rmtree(out / stray)
+    # the manifest older than the ledger
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["documents"] = [d for d in manifest["documents"] if d["status"] != "failed"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    r = govdoc("package", str(out), "-o", str(tmp_path / "bag"))
+    assert r.returncode == 1 and "older than the batch ledger" in r.stderr, r.stderr
+    # an entry whose id was edited to a path: refused before any folder is made
+    manifest["documents"][0]["id"] = "../../escape"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    r = govdoc("package", str(out), "-o", str(tmp_path / "bag"))
+    assert r.returncode == 1 and "is not valid" in r.stderr, r.stderr
+    assert not (tmp_path.parent / "escape").exists() and not (tmp_path / "bag").exists()
+
+
+def test_package_while_a_batch_writes_is_exit_3(batch, tmp_path):
+    import fcntl
+
+    with open(batch / ".govdoc.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        r = govdoc("package", str(batch), "-o", str(tmp_path / "bag"))
+    assert r.returncode == 3 and "another govdoc batch" in r.stderr

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from pipeline.pool import run_pool
+from pipeline.pool import MEMORY_ERROR, run_pool
 from tests.support import tasks
 
 
@@ -40,3 +40,58 @@ def test_memory_bound():
     out = _collect([("allocate", 3000), ("allocate", 10)], jobs=1, memory_mb=1500)
     assert "memory" in out[0].error
     assert out[1].value == 10 * 1024 * 1024
+
+
+def test_memory_exhausted_in_c_code_is_reported_as_memory_not_a_crash(tmp_path, capfd):
+    log = tmp_path / "workers.log"
+    out = _collect([("glib_allocate", 3000), ("echo", 1)], jobs=1, memory_mb=1500,
+                   log_path=log)
+    assert out[0].error == MEMORY_ERROR, out[0].error
+    assert "SIGTRAP" not in out[0].error and out[1].value == 1
+    # GLib's own line went to the workers' log, not to the person's terminal
+    assert "GLib" not in capfd.readouterr().err
+    assert "failed to allocate" in log.read_text()
+
+
+def test_a_crash_names_what_the_worker_said_last_in_one_line():
+    out = _collect([("print_then_crash", 0)], jobs=1)
+    assert out[0].error == "worker crashed (SIGSEGV): libfoo: something went badly wrong"
+
+
+def test_workers_are_replaced_after_n_tasks():
+    out = _collect([("pid", i) for i in range(6)], jobs=1, tasks_per_worker=2)
+    assert sorted(out) == list(range(6))
+    assert len({o.value for o in out.values()}) == 3
+
+
+def test_a_worker_ends_when_the_process_that_started_it_is_killed(tmp_path):
+    """kill -9 of the pool's process alone: its busy worker does not go on running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import checkout_env
+    from tests.test_batch_integrity import wait_group_gone
+
+    script = ("from pipeline.pool import run_pool\nfrom tests.support import tasks\n"
+              "for o in run_pool(tasks.dispatch, [('sleep', 1)] * 2, jobs=2):\n    print(o)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                            env=checkout_env(), stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # both workers started and busy sleeping
+            kids = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+            if len(kids) >= 5:  # the parent, resource tracker, fork server, two workers
+                break
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert wait_group_gone(proc.pid) == []
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

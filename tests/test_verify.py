@@ -125,3 +125,62 @@ def test_a_page_scraped_twice_verifies_whichever_conversion_is_on_disk(tmp_path)
     _flip_one_byte(_a_record_file(out))
     r = govdoc("verify", str(out))
     assert r.returncode == 1 and "CHANGED" in r.stdout
+
+
+def _record_id(bag: Path) -> str:
+    return next(p.name for p in sorted((bag / "data").iterdir()) if p.is_dir())
+
+
+def test_a_record_removed_with_its_checksums_and_the_tagmanifest_is_found(bag):
+    """Removed from data/ and from manifest-sha256.txt, tagmanifest deleted: the bag's own
+    data/manifest.json and catalogue still list the record."""
+    doc_id = _record_id(bag)
+    shutil.rmtree(bag / "data" / doc_id)
+    lines = (bag / "manifest-sha256.txt").read_text().splitlines()
+    (bag / "manifest-sha256.txt").write_text(
+        "".join(ln + "\n" for ln in lines if f"data/{doc_id}/" not in ln))
+    (bag / "tagmanifest-sha256.txt").unlink()
+    r = govdoc("verify", str(bag), "--json")
+    assert r.returncode == 1
+    found = {(p["kind"], p["path"]) for p in json.loads(r.stdout)["problems"]}
+    assert ("MISSING", "tagmanifest-sha256.txt") in found
+    assert ("MISSING", f"data/{doc_id}/document.xml") in found
+    assert ("MISSING", f"data/{doc_id}/record.json") in found
+
+
+def test_a_malformed_bag_info_does_not_stop_the_payload_check(bag):
+    with open(bag / "bag-info.txt", "a", encoding="utf-8") as fh:
+        fh.write("this line has no colon\n")
+    _flip_one_byte(_a_record_file(bag))
+    r = govdoc("verify", str(bag))
+    assert r.returncode == 1
+    assert "CHANGED data/" in r.stdout and "INVALID bag-info.txt" in r.stdout, r.stdout
+
+
+def test_a_record_added_to_the_payload_but_not_to_the_bags_manifest_json_is_extra(bag):
+    import hashlib
+
+    doc_id = _record_id(bag)
+    stray = "fedcba9876543210"
+    shutil.copytree(bag / "data" / doc_id, bag / "data" / stray)
+    with open(bag / "manifest-sha256.txt", "a") as fh:  # made consistent with the copy
+        for f in sorted((bag / "data" / stray).iterdir()):
+            fh.write(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  data/{stray}/{f.name}\n")
+    r = govdoc("verify", str(bag))
+    assert r.returncode == 1
+    assert f"EXTRA data/{stray}/document.xml  (not a record data/manifest.json lists)" in r.stdout
+
+
+def test_a_catalogue_that_no_longer_lists_a_document_is_found(bag):
+    csv_file = bag / "data" / "catalogue.csv"
+    lines = csv_file.read_bytes().split(b"\r\n")
+    csv_file.write_bytes(b"\r\n".join(lines[:1] + lines[2:]))
+    r = govdoc("verify", str(bag))
+    assert r.returncode == 1 and "INVALID data/catalogue.csv" in r.stdout, r.stdout
+
+
+def test_an_output_folder_with_a_record_the_manifest_does_not_list_is_extra(out):
+    doc_id = next(p.name for p in out.iterdir() if p.is_dir() and len(p.name) == 16)
+    shutil.copytree(out / doc_id, out / "0123456789abcdef")
+    r = govdoc("verify", str(out))
+    assert r.returncode == 1 and "EXTRA 0123456789abcdef/record.json" in r.stdout
