@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 system:
 	@bash scripts/install-system-deps.sh
 
-system-test:
-	@bash scripts/install-system-deps.sh --with-libreoffice
+system-test:   # LibreOffice renders the Word edition; chromium loads index.html
+	@bash scripts/install-system-deps.sh --with-libreoffice --with-chromium
 
 setup: $(STAMP) system
 
@@ -58,7 +58,7 @@ test-all: $(STAMP) system-test
 
 # --- benchmarks (bench/README.md) -----------------------------------------------
 bench: $(STAMP)
-	@bash scripts/install-system-deps.sh --with-libreoffice --with-pandoc
+	@bash scripts/install-system-deps.sh --with-libreoffice --with-pandoc --with-chromium
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
