@@ -19,6 +19,27 @@ from . import __version__
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _say(text: str, err: bool = False) -> None:
+    """A line (or lines) for the person: names escaped, never obeyed (pipeline/terminal.py)."""
+    from .terminal import printable
+
+    click.echo("\n".join(printable(line) for line in str(text).split("\n")), err=err)
+
+
+def _error(text: str) -> None:
+    """A one-line error on stderr, every control character in it shown escaped."""
+    from .terminal import printable
+
+    click.echo(printable(text), err=True)
+
+
+def _json(data) -> None:
+    """JSON on stdout, valid UTF-8 whatever bytes the names held."""
+    from .terminal import utf8_safe
+
+    click.echo(utf8_safe(json.dumps(data, ensure_ascii=False, indent=1)))
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="govdoc")
 def main() -> None:
@@ -101,8 +122,10 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     others' entries copy its record and name it in "duplicate_of").
     OUT/manifest.json lists every page with its status, its error if any, its
     output files and their SHA-256 checksums.
-    OUT/index.html shows the batch at a glance (failures first, a picture of
-    each PDF's first page) and OUT/catalogue.csv lists every page for Excel.
+    OUT/index.html shows the batch at a glance: the counts, then the pages that
+    failed or have warnings, then the rest, with a picture of each PDF's first
+    page (500 records a page; index-2.html ... hold the rest of a large batch).
+    OUT/catalogue.csv lists every page for Excel, its warnings included.
 
     A page that cannot be converted is reported in one line and the batch goes
     on; the exit status is then 1.  Running the same command again skips pages
@@ -128,12 +151,12 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        click.echo(f"govdoc: cannot create the output folder {out}: {exc.strerror or exc}", err=True)
+        _error(f"govdoc: cannot create the output folder {out}: {exc.strerror or exc}")
         sys.exit(2)
     try:
         run = get_executor(executor, scheduler)
     except ExecutorUnavailable as exc:
-        click.echo(f"govdoc: {exc}", err=True)
+        _error(f"govdoc: {exc}")
         sys.exit(2)
     if executor == "dask" or scheduler:
         # workers elsewhere have another working folder: give them absolute paths
@@ -150,20 +173,20 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
                                memory_mb=memory_limit, force=force, retry_failed=retry_failed,
                                executor=run, on_result=progress.update)
     except (BatchBusy, ExecutorUnavailable) as exc:
-        click.echo(f"govdoc: {exc}", err=True)
+        _error(f"govdoc: {exc}")
         sys.exit(1)
     except OSError as exc:  # the output folder itself failed (disk full, unplugged, read-only)
         name = exc.filename2 or exc.filename  # a rename names its target second
         where = f" ({name})" if name else ""
-        click.echo(f"govdoc: cannot write to the output folder{where}: {exc.strerror or exc}; "
-                   "records finished so far are intact, run the same command again", err=True)
+        _error(f"govdoc: cannot write to the output folder{where}: {exc.strerror or exc}; "
+               "records finished so far are intact, run the same command again")
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("govdoc: interrupted; run the same command again to finish the batch", err=True)
+        _error("govdoc: interrupted; run the same command again to finish the batch")
         sys.exit(130)
     progress.final_summary(report, out)
     if as_json:
-        click.echo(json.dumps(report.summary(), ensure_ascii=False, indent=1))
+        _json(report.summary())
     sys.exit(1 if report.failed else 0)
 
 
@@ -219,22 +242,21 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
         s = make_package(out, bag, organization=organization, description=description,
                          identifier=identifier)
     except PackageError as exc:
-        click.echo(f"govdoc: {exc}", err=True)
+        _error(f"govdoc: {exc}")
         sys.exit(2 if isinstance(exc, PackageUsageError) else 1)
     except OSError as exc:  # where the bag goes cannot be written (disk full, no such folder)
         name = exc.filename2 or exc.filename
-        click.echo(f"govdoc: cannot write the bag{f' ({name})' if name else ''}: "
-                   f"{exc.strerror or exc}; no bag was written", err=True)
+        _error(f"govdoc: cannot write the bag{f' ({name})' if name else ''}: "
+               f"{exc.strerror or exc}; no bag was written")
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("govdoc: interrupted; no bag was written", err=True)
+        _error("govdoc: interrupted; no bag was written")
         sys.exit(130)
     if as_json:
-        click.echo(json.dumps({"bag": str(s.bag), "documents": s.documents, "ok": s.ok,
-                               "failed": s.failed, "files": s.files, "bytes": s.bytes,
-                               "organization": s.organization}, ensure_ascii=False, indent=1))
+        _json({"bag": str(s.bag), "documents": s.documents, "ok": s.ok, "failed": s.failed,
+               "files": s.files, "bytes": s.bytes, "organization": s.organization})
     else:
-        click.echo(f"{s.bag}: bag of {s.documents} documents ({s.ok} records, {s.failed} failed, "
+        _say(f"{s.bag}: bag of {s.documents} documents ({s.ok} records, {s.failed} failed, "
                    f"listed in data/catalogue.csv); {s.files} files, {s.bytes / 1e6:.1f} MB; "
                    f"Source-Organization: {s.organization or '(none)'}")
 
@@ -275,14 +297,14 @@ def verify(folder: Path, as_json: bool) -> None:
     try:
         verdict = run_verify(folder)
     except NotVerifiable as exc:
-        click.echo(f"govdoc: {exc}", err=True)
+        _error(f"govdoc: {exc}")
         sys.exit(2)
     if as_json:
-        click.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=1))
+        _json(verdict.as_dict())
     else:
         for p in verdict.problems:
-            click.echo(p.line())
-        click.echo(verdict.summary())
+            _say(p.line())
+        _say(verdict.summary())
     sys.exit(0 if verdict.ok else 1)
 
 
@@ -312,14 +334,15 @@ def check(out: Path, as_json: bool, quiet: bool) -> None:
     results = check_batch(out, read_manifest(out))
     bad = [r for r in results if not r.ok]
     if as_json:
-        click.echo(json.dumps([{"input": r.input, "id": r.id, "ok": r.ok, "problems": r.problems,
-                                "checked": r.checked} for r in results], ensure_ascii=False, indent=1))
+        _json([{"input": r.input, "id": r.id, "ok": r.ok, "problems": r.problems,
+                "checked": r.checked} for r in results])
     else:
         for r in results:
+            name = f"{r.input} ({r.id})" if r.id else r.input  # a failed page has no record id
             if r.ok and not quiet:
-                click.echo(f"OK      {r.input} ({r.id}): {', '.join(r.checked)}")
+                _say(f"OK      {name}: {', '.join(r.checked)}")
             for p in r.problems:
-                click.echo(f"PROBLEM {r.input} ({r.id}): {p}")
+                _say(f"PROBLEM {name}: {p}")
     click.echo(f"{len(results)} documents checked: {len(results) - len(bad)} ok, {len(bad)} with problems",
                err=as_json)
     sys.exit(1 if bad else 0)
@@ -363,9 +386,12 @@ def inspect(page: Path, as_json: bool) -> None:
     """
     from .extract.inspect import format_report, inspect_page
 
-    report = inspect_page(page.read_bytes(), name=page.name)
+    from .inputs import displayable
+
+    # a name that is not UTF-8 (GBK from a Chinese Windows zip) is shown as GB18030 reads it
+    report = inspect_page(page.read_bytes(), name=displayable(page.name))
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        _json(report)
     else:
-        click.echo(format_report(report))
+        _say(format_report(report))
     sys.exit(0 if report.get("ok") else 1)
