@@ -19,11 +19,15 @@ from . import __version__
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _say(text: str, err: bool = False) -> None:
-    """A line (or lines) for the person: names escaped, never obeyed (pipeline/terminal.py)."""
+def _say(text: str, *, lines: bool = False) -> None:
+    """A line for the person: names escaped, never obeyed (pipeline/terminal.py).
+
+    ``lines``: a report of several lines, its line breaks kept, each line escaped.
+    """
     from .terminal import printable
 
-    click.echo("\n".join(printable(line) for line in str(text).split("\n")), err=err)
+    parts = str(text).split("\n") if lines else [str(text)]
+    click.echo("\n".join(printable(line) for line in parts))
 
 
 def _error(text: str) -> None:
@@ -393,5 +397,5 @@ def inspect(page: Path, as_json: bool) -> None:
     if as_json:
         _json(report)
     else:
-        _say(format_report(report))
+        _say(format_report(report), lines=True)
     sys.exit(0 if report.get("ok") else 1)

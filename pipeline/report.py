@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from .catalogue import catalogue_rows, write_bytes_atomic, write_catalogue
 from .convert import OUTPUT_NAMES
+from .terminal import printable
 
 REPORT_NAME = "index.html"
 #: Records listed on one page of the report: ~3.7 KB each with its picture.
@@ -69,8 +70,8 @@ td.thumb img{width:100px;border:1px solid #999;background:#fff}
 .status-ok{color:#070}
 .status-failed{color:#b00;font-weight:bold}
 .status-other{color:#a40;font-weight:bold}
-.err{color:#b00}
-ul.warnings{margin:.3em 0 0;padding-left:1.1em;color:#850}
+.err{color:#b00;overflow-wrap:anywhere}
+ul.warnings{margin:.3em 0 0;padding-left:1.1em;color:#850;overflow-wrap:anywhere}
 .id,.path{font-family:monospace;font-size:.85em;color:#555;word-break:break-all}
 td.files a{display:inline-block;margin-right:.5em;white-space:nowrap}
 th.num,td.num{min-width:8em;max-width:13em;word-break:break-all}
@@ -227,10 +228,12 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
     css = {0: "failed", 1: "attention", 2: "warned", 3: "ok"}[attention(r)]
     return (f'<tr class="{css}" id="r{r["no"]}">'
             f'<td class="thumb">{img}</td>'
-            f'<td>{title}<br><span class="id">{r["no"]} · {_e(r["id"])}</span><br>'
-            f'<span class="path">{_e(r["source-input"])}</span>'
-            + (f'<br><span class="path">重份 same bytes as {_e(r["duplicate-of"])}</span>'
-               if r.get("duplicate-of") else "")
+            f'<td>{title}<br><span class="id">{r["no"]}'
+            + (f' · {_e(r["id"])}' if r["id"] else "") + '</span><br>'
+            # a file name's control characters shown escaped, as on the terminal
+            f'<span class="path">{_e(printable(r["source-input"]))}</span>'
+            + (f'<br><span class="path">重份 same bytes as {_e(printable(r["duplicate-of"]))}'
+               '</span>' if r.get("duplicate-of") else "")
             + '</td>'
             f'<td class="num">{_e(r["index-number"])}</td>'
             f'<td class="num">{_e(r["doc-number"])}</td>'
