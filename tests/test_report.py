@@ -279,3 +279,15 @@ def test_control_characters_in_names_shown_escaped_in_the_report():
     page = report_html(catalogue_rows(docs), {}, generator=GEN, generated=NOW)
     assert "\x1b" not in page and "\u202e" not in page
     assert "in/bad\\x1b[31mred\\nx\\u202e.html" in lhtml.fromstring(page).text_content()
+
+
+def test_commonest_failure_reasons_counted_at_the_top():
+    docs = _many(9, failed={0, 1, 2, 3, 4, 5, 6}, partial={7})
+    for i in range(6):
+        docs[i]["error"] = ["empty file", "empty file", "empty file", "too large", "a", "b"][i]
+    tree = lhtml.fromstring(report_html(catalogue_rows(docs), {}, generator=GEN, generated=NOW))
+    items = [li.text_content() for li in tree.xpath("//div[@class='reasons']//li")]
+    assert items[:2] == ["3 × empty file", "1 × too large"] and len(items) == 6
+    assert items[-1] == "1 × 1 其他原因 other reasons"  # 6 reasons in all, 5 shown
+    assert not lhtml.fromstring(report_html(catalogue_rows(_many(2)), {}, generator=GEN,
+                                            generated=NOW)).xpath("//div[@class='reasons']")
