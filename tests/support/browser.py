@@ -39,6 +39,7 @@ class Load:
     rows: int               # table rows the browser's DOM holds
     title: str
     screenshot: bytes | None
+    requests: list[str]     # every URL the page made the browser fetch, itself first
 
 
 class BrowserError(RuntimeError):
@@ -125,21 +126,36 @@ class _Pipe:
             self.proc.wait()
 
 
-def load(page: Path, *, screenshot: bool = False, width: int = 1400, height: int = 1000,
-         timeout: float = 300) -> Load:
-    """Open ``page`` (a local file) in a fresh headless Chromium and time it."""
-    exe = chromium()
-    if exe is None:
-        raise BrowserError("chromium is not installed")
-    with tempfile.TemporaryDirectory(prefix="govdoc-chromium-") as profile:
-        pipe = _Pipe(exe, Path(profile), width, height)
+class Browser:
+    """One headless Chromium with a fresh profile, for opening several pages in turn."""
+
+    def __init__(self, *, width: int = 1400, height: int = 1000, timeout: float = 300) -> None:
+        self.width, self.height, self.timeout = width, height, timeout
+
+    def __enter__(self) -> "Browser":
+        exe = chromium()
+        if exe is None:
+            raise BrowserError("chromium is not installed")
+        self._profile = tempfile.TemporaryDirectory(prefix="govdoc-chromium-")
+        self._pipe = _Pipe(exe, Path(self._profile.name), self.width, self.height)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pipe.close()
+        self._profile.cleanup()
+
+    def open(self, page: Path, *, screenshot: bool = False) -> Load:
+        """Open ``page`` (a local file) in a new tab and time it; the tab is closed after."""
+        pipe, timeout = self._pipe, self.timeout
+        target = pipe.send("Target.createTarget", {"url": "about:blank"}, timeout=timeout)
+        session = pipe.send("Target.attachToTarget",
+                            {"targetId": target["targetId"], "flatten": True})["sessionId"]
+        pipe.events.clear()
         try:
-            target = pipe.send("Target.createTarget", {"url": "about:blank"}, timeout=timeout)
-            session = pipe.send("Target.attachToTarget",
-                                {"targetId": target["targetId"], "flatten": True})["sessionId"]
             pipe.send("Page.enable", session=session)
+            pipe.send("Network.enable", session=session)
             pipe.send("Emulation.setDeviceMetricsOverride",
-                      {"width": width, "height": height, "deviceScaleFactor": 1,
+                      {"width": self.width, "height": self.height, "deviceScaleFactor": 1,
                        "mobile": False}, session=session)
             t = time.perf_counter()
             pipe.send("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
@@ -147,13 +163,23 @@ def load(page: Path, *, screenshot: bool = False, width: int = 1400, height: int
             shot = pipe.send("Page.captureScreenshot", {"format": "png"}, session=session,
                              timeout=timeout)
             shown_ms = (time.perf_counter() - t) * 1000
-            facts = pipe.send("Runtime.evaluate", {"returnByValue": True, "expression": (
+            facts = json.loads(pipe.send("Runtime.evaluate", {"returnByValue": True, "expression": (
                 "JSON.stringify({load: performance.getEntriesByType('navigation')[0].loadEventEnd,"
                 " rows: document.querySelectorAll('tbody tr').length, title: document.title})")},
-                session=session)["result"]["value"]
+                session=session)["result"]["value"])
+            requests = [e["params"]["request"]["url"] for e in pipe.events
+                        if e.get("method") == "Network.requestWillBeSent"
+                        and e.get("sessionId") == session]
         finally:
-            pipe.close()
-    facts = json.loads(facts)
-    return Load(load_ms=round(facts["load"], 1), shown_ms=round(shown_ms, 1), rows=facts["rows"],
-                title=facts["title"],
-                screenshot=base64.b64decode(shot["data"]) if screenshot else None)
+            pipe.send("Target.closeTarget", {"targetId": target["targetId"]})
+        return Load(load_ms=round(facts["load"], 1), shown_ms=round(shown_ms, 1),
+                    rows=facts["rows"], title=facts["title"],
+                    screenshot=base64.b64decode(shot["data"]) if screenshot else None,
+                    requests=requests)
+
+
+def load(page: Path, *, screenshot: bool = False, width: int = 1400, height: int = 1000,
+         timeout: float = 300) -> Load:
+    """Open ``page`` (a local file) in a fresh headless Chromium and time it."""
+    with Browser(width=width, height=height, timeout=timeout) as browser:
+        return browser.open(page, screenshot=screenshot)
