@@ -143,15 +143,21 @@ def convert_watched(inputs: Path, out: Path, checkpoint: int, *args: str) -> dic
             "progress_lines": sum(" pages (" in l for l in watch.stderr)}
 
 
-def _browser(pages: list[Path]) -> dict[str, dict]:
+#: Screenshots of the reports opened, for a person to look at (not kept in git).
+SHOTS = HERE / "work" / "screenshots"
+
+
+def _browser(pages: list[Path], label: str = "") -> dict[str, dict]:
     from tests.support.browser import Browser, chromium
 
     if chromium() is None:
         return {}
     out = {}
+    SHOTS.mkdir(parents=True, exist_ok=True)
     with Browser() as b:
         for p in pages:
-            shown = b.open(p)
+            shown = b.open(p, screenshot=True)
+            (SHOTS / f"{label}{p.stem}.png").write_bytes(shown.screenshot)
             out[p.name] = {"load_ms": shown.load_ms, "shown_ms": shown.shown_ms,
                            "rows": shown.rows, "bytes": p.stat().st_size}
     return out
@@ -185,7 +191,7 @@ def report_at(out: Path, work: Path, records: int, *, single_page: bool) -> dict
     result = {"records": records, "write_s": round(write_s, 2), "pages": len(files),
               "index_bytes": (big / "index.html").stat().st_size,
               "all_pages_bytes": sum(f.stat().st_size for f in files),
-              "browser": _browser([big / "index.html", _heaviest(big)])}
+              "browser": _browser([big / "index.html", _heaviest(big)], f"{records}-")}
     if single_page:  # the baseline: everything on one page, as before paging
         one = work / f"report-{records}-one-page"
         shutil.rmtree(one, ignore_errors=True)
@@ -196,7 +202,7 @@ def report_at(out: Path, work: Path, records: int, *, single_page: bool) -> dict
         write_report(one, docs, gen, page_size=records)
         result["one_page"] = {"write_s": round(time.perf_counter() - t, 2),
                               "index_bytes": (one / "index.html").stat().st_size,
-                              "browser": _browser([one / "index.html"])}
+                              "browser": _browser([one / "index.html"], f"{records}-one-page-")}
         shutil.rmtree(one, ignore_errors=True)
     shutil.rmtree(big, ignore_errors=True)
     return result
@@ -223,7 +229,7 @@ def run(pages: Path, work: Path, *, n: int = 5000, checkpoint: int = 1000,
         "rerun_s": again["wall_s"], "rerun_converted": again["summary"]["converted"],
         "report": {"pages": len(files), "index_bytes": (out / "index.html").stat().st_size,
                    "all_pages_bytes": sum(f.stat().st_size for f in files),
-                   "browser": _browser([out / "index.html", _heaviest(out)])},
+                   "browser": _browser([out / "index.html", _heaviest(out)], f"{n}-")},
     }
     if records:
         result["report_at"] = report_at(out, work, records, single_page=single_page)
