@@ -253,7 +253,7 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
     css = {0: "failed", 1: "attention", 2: "warned", 3: "ok"}[attention(r)]
     return (f'<tr class="{css}" id="r{r["no"]}">'
             f'<td class="thumb">{img}</td>'
-            f'<td>{title}<br><span class="id">{r["no"]}'
+            f'<td>{title}<br><span class="id">序号 {r["no"]}'
             + (f' · {_e(r["id"])}' if r["id"] else "") + '</span><br>'
             # a file name's control characters shown escaped, as on the terminal
             f'<span class="path">{_e(printable(r["source-input"]))}</span>'
