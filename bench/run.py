@@ -1,6 +1,7 @@
 """Benchmarks against the tools users would otherwise pick, all in one run.
 
-    python bench/run.py [--batch 100] [--scale 100,1000] [--skip STAGE,...]
+    python bench/run.py [--batch 100] [--pages 5000] [--checkpoint 1000] [--records 30000]
+                        [--skip STAGE,...]
 
 Writes bench/results.md (also printed) and bench/results.json.  Ratios are
 theirs / ours from the same run on the same inputs, so above 1 means we are faster.
@@ -15,7 +16,11 @@ Stages (each measured in a fresh process, so its peak memory is its own):
   pdf_vs_libreoffice  ours vs `soffice --convert-to pdf` of our .docx (one call per document)
   pipeline            `govdoc convert` of a generated batch with --jobs 1 and --jobs 2,
                       then the same command again with nothing changed
-  memory              peak RSS per worker over batches of each --scale size
+  scale               `govdoc convert --jobs 2` of --pages generated pages, watched: peak
+                      RSS per worker at --checkpoint pages and at the end, ms per page, the
+                      unchanged re-run, index.html's size and its load time in headless
+                      Chromium; then a --records report (vs the same on one page)
+                      (bench/scale.py)
 """
 from __future__ import annotations
 
@@ -25,8 +30,12 @@ import shutil
 import statistics
 import subprocess
 import sys
+import os
 import time
 from pathlib import Path
+
+import scale
+from scale import generate_batch
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -71,18 +80,6 @@ def collect_pages(dest: Path) -> Path:
     return dest
 
 
-def generate_batch(pages: Path, dest: Path, n: int) -> Path:
-    """``n`` distinct pages: the sample pages repeated, each copy's bytes made unique."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    src = sorted(pages.glob("*.htm*"))
-    for i in range(n):
-        p = src[i % len(src)]
-        (dest / f"{i:05d}_{p.name}").write_bytes(p.read_bytes() + f"\n<!-- copy {i} -->\n".encode())
-    return dest
-
-
 def convert(inputs: Path, out: Path, *args: str) -> tuple[float, dict]:
     t = time.perf_counter()
     r = subprocess.run([GOVDOC, "convert", str(inputs), "-o", str(out), "-q", "--json", *args],
@@ -96,7 +93,11 @@ def convert(inputs: Path, out: Path, *args: str) -> tuple[float, dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--batch", type=int, default=100, help="pages in the --jobs 1/2 batch")
-    ap.add_argument("--scale", default="100,1000", help="batch sizes for the memory check")
+    ap.add_argument("--pages", type=int, default=5000, help="pages in the scale stage's batch")
+    ap.add_argument("--checkpoint", type=int, default=1000,
+                    help="pages done when the scale stage's first RSS figure is read")
+    ap.add_argument("--records", type=int, default=30000,
+                    help="records in the generated report of the scale stage (0: none)")
     ap.add_argument("--skip", default="", help="stages to skip, comma-separated")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
@@ -106,7 +107,7 @@ def main() -> int:
     shutil.rmtree(xml_out, ignore_errors=True)
     convert(pages, xml_out, "--formats", "xml")
     n_pages = len(list(pages.iterdir()))
-    results: dict = {"pages": n_pages}
+    results: dict = {"pages": n_pages, "load_average_start": os.getloadavg()}
     rows: list[tuple[str, str, str, str, str]] = []
 
     def row(label: str, figures: dict) -> None:
@@ -178,21 +179,20 @@ def main() -> int:
                      f"{t2 * 1000 / a.batch:.0f}/doc", f"{t1 / t2:.2f}× (speed-up)", ""))
         rows.append(("re-run, nothing changed", f"{t3:.2f} s", f"{t2:.2f} s",
                      f"{100 * t3 / t2:.1f} % of first run", ""))
-    if "memory" not in skip:
-        mem = {}
-        for n in (int(x) for x in a.scale.split(",") if x):
-            batch = generate_batch(pages, WORK / f"scale-{n}", n)
-            _, s = convert(batch, WORK / f"out-scale-{n}", "--jobs", "2", "--force", "--formats", "xml,pdf,docx")
-            mem[str(n)] = s["peak_worker_rss_mb"]
-        results["memory"] = mem
-        results["peak_rss_mb"] = max(mem.values()) if mem else None
-        rows.append(("peak RSS per worker by batch size", ", ".join(f"{k}: {v:.0f} MB" for k, v in mem.items()),
-                     "", "", ""))
+    if "scale" not in skip:
+        results["scale"] = scale.run(pages, WORK, n=a.pages, checkpoint=a.checkpoint,
+                                     records=a.records)
+        rss = results["scale"]["peak_worker_rss_mb"]
+        results["peak_rss_mb"] = max(v for v in rss.values() if v is not None)
+        rows += scale.rows(results["scale"])
+    results["load_average_end"] = os.getloadavg()
 
     md = ["| stage | ours (ms/doc) | theirs (ms/doc) | ratio theirs/ours | peak RSS MB ours / theirs |",
           "|---|---|---|---|---|"] + [f"| {' | '.join(r)} |" for r in rows]
+    load = ", ".join(f"{x:.1f}" for x in results["load_average_start"])
     text = (f"# Benchmark results\n\n{n_pages} pages (corpus + tests/pages); medians per document; "
-            f"generated with `make bench` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).\n\n"
+            f"generated with `make bench` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+            f"{os.cpu_count()} cores, load average at the start {load}).\n\n"
             + "\n".join(md) + "\n")
     (HERE / "results.md").write_text(text, encoding="utf-8")
     (HERE / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")

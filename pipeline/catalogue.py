@@ -44,6 +44,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("duplicate-of", "重份"),
     ("status", "状态"),
     ("error", "失败原因"),
+    ("warnings", "警告"),
     ("outputs", "文件"),
 )
 META_KEYS = ("index-number", "doc-number", "issuer", "publisher", "written-date",
@@ -74,14 +75,22 @@ def catalogue_rows(docs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "duplicate-of": d.get("duplicate_of") or "",
             "status": d.get("status") or "failed",
             "error": d.get("error") or "",
-            # a failed page has no files, whatever a stale entry might say; a partial
-            # record has the source, the XML and the editions that were made
+            # what was lost or replaced on the way (a missing picture, a character no
+            # font has): each once, however many stages noticed it
+            "warnings": record_warnings(d),
+            # a failed page has no files, whatever a stale entry might say; a
+            # record in any other state (ok, partial) lists those it has
             "outputs": ([outputs[k] for k in OUTPUT_ORDER if k in outputs]
                         + [v for k, v in outputs.items() if k not in OUTPUT_ORDER])
-            if d.get("status") in ("ok", "partial") else [],
+            if d.get("status") not in (None, "failed") else [],
         })
         rows.append(row)
     return rows
+
+
+def record_warnings(d: Mapping[str, Any]) -> list[str]:
+    """A manifest entry's warnings, each once, in the order they were noticed."""
+    return list(dict.fromkeys(str(w) for w in d.get("warnings") or [] if w))
 
 
 def catalogue_csv(rows: list[dict[str, Any]]) -> bytes:
@@ -90,12 +99,14 @@ def catalogue_csv(rows: list[dict[str, Any]]) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([f"{zh} {key}" for key, zh in COLUMNS])
     for row in rows:
-        w.writerow([_cell(row[key]) for key, _ in COLUMNS])
+        w.writerow([_cell(row[key], key) for key, _ in COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def _cell(value: Any) -> str:
-    text = "; ".join(value) if isinstance(value, list) else str(value)
+def _cell(value: Any, key: str = "") -> str:
+    # warnings are sentences that may hold "; " themselves: one a line in the cell
+    sep = "\n" if key == "warnings" else "; "
+    text = sep.join(value) if isinstance(value, list) else str(value)
     # A cell starting with = + - @ is run as a formula by spreadsheets; hostile
     # page titles must not be able to do that (CSV injection).
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -109,7 +120,9 @@ def catalogue_json(rows: list[dict[str, Any]], generator: Mapping[str, str]) -> 
     return {"generator": dict(generator),
             "columns": [{"key": k, "heading": zh} for k, zh in COLUMNS],
             "documents": len(rows), "ok": counts.get("ok", 0),
-            "failed": len(rows) - counts.get("ok", 0),
+            "failed": len(rows) - counts.get("ok", 0),  # not ok: failed, partial, ...
+            "statuses": dict(sorted(counts.items())),
+            "with-warnings": sum(1 for r in rows if r["warnings"]),
             "rows": rows}
 
 

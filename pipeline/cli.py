@@ -53,6 +53,31 @@ def _interrupted_status(exc: KeyboardInterrupt) -> int:
     return 128 + (exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
 
 
+def _say(text: str, *, lines: bool = False) -> None:
+    """A line for the person: names escaped, never obeyed (pipeline/terminal.py).
+
+    ``lines``: a report of several lines, its line breaks kept, each line escaped.
+    """
+    from .terminal import printable
+
+    parts = str(text).split("\n") if lines else [str(text)]
+    click.echo("\n".join(printable(line) for line in parts))
+
+
+def _error(text: str) -> None:
+    """A one-line error on stderr, every control character in it shown escaped."""
+    from .terminal import printable
+
+    click.echo(printable(text), err=True)
+
+
+def _json(data) -> None:
+    """JSON on stdout, valid UTF-8 whatever bytes the names held."""
+    from .terminal import utf8_safe
+
+    click.echo(utf8_safe(json.dumps(data, ensure_ascii=False, indent=1)))
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="govdoc")
 def main() -> None:
@@ -156,8 +181,10 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     OUT/manifest.json lists every page with its status (ok, partial: the source
     and XML kept but an edition failed, or failed), its error if any, its
     output files and their SHA-256 checksums.
-    OUT/index.html shows the batch at a glance (failures first, a picture of
-    each PDF's first page) and OUT/catalogue.csv lists every page for Excel.
+    OUT/index.html shows the batch at a glance: the counts, then the pages that
+    failed or have warnings, then the rest, with a picture of each PDF's first
+    page (500 records a page; index-2.html ... hold the rest of a large batch).
+    OUT/catalogue.csv lists every page for Excel, its warnings included.
 
     A page that cannot be converted is reported in one line and the batch goes
     on.  Running the same command again skips pages already converted (same
@@ -242,19 +269,19 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
         summary["not_taken"] = len(found.not_taken)
         summary["not_taken_files"] = [{"input": n.shown, "reason": n.reason} for n in found.not_taken]
         summary["other_files"] = found.others  # pictures, stylesheets, documents beside the pages
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+        _json(summary)
     sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
 
 
 def _fail(line: str, status: int) -> None:
-    """One line on stderr, then the exit status."""
-    click.echo(f"govdoc: {' '.join(line.split())}", err=True)
+    """One line on stderr (names escaped, never obeyed), then the exit status."""
+    _error(f"govdoc: {' '.join(line.split())}")
     sys.exit(status)
 
 
 def _notices(lines: list[str]) -> None:
     for line in lines:
-        click.echo(f"govdoc: {line}", err=True)
+        _error(f"govdoc: {line}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -327,18 +354,17 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
     except KeyboardInterrupt as exc:
         _fail("interrupted; no bag was written", _interrupted_status(exc))
     for stale in s.removed or []:
-        click.echo(f"govdoc: removed {stale}, a bag left half-built by an interrupted "
-                   "govdoc package", err=True)
+        _error(f"govdoc: removed {stale}, a bag left half-built by an interrupted "
+               "govdoc package")
     if as_json:
-        click.echo(json.dumps({"bag": str(s.bag), "documents": s.documents, "ok": s.ok,
-                               "partial": s.partial, "failed": s.failed, "files": s.files,
-                               "bytes": s.bytes,
-                               "organization": s.organization}, ensure_ascii=False, indent=1))
+        _json({"bag": str(s.bag), "documents": s.documents, "ok": s.ok,
+               "partial": s.partial, "failed": s.failed, "files": s.files,
+               "bytes": s.bytes, "organization": s.organization})
     else:
         partial = f"{s.partial} partial records, " if s.partial else ""
-        click.echo(f"{s.bag}: bag of {s.documents} documents ({s.ok} records, {partial}"
-                   f"{s.failed} failed, listed in data/catalogue.csv); {s.files} files, "
-                   f"{s.bytes / 1e6:.1f} MB; "
+        _say(f"{s.bag}: bag of {s.documents} documents ({s.ok} records, {partial}"
+             f"{s.failed} failed, listed in data/catalogue.csv); {s.files} files, "
+             f"{s.bytes / 1e6:.1f} MB; "
                    f"Source-Organization: {s.organization or '(none)'}")
 
 
@@ -381,14 +407,14 @@ def verify(folder: Path, as_json: bool) -> None:
     try:
         verdict = run_verify(folder)
     except NotVerifiable as exc:
-        click.echo(f"govdoc: {exc}", err=True)
+        _error(f"govdoc: {exc}")
         sys.exit(2)
     if as_json:
-        click.echo(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=1))
+        _json(verdict.as_dict())
     else:
         for p in verdict.problems:
-            click.echo(p.line())
-        click.echo(verdict.summary())
+            _say(p.line())
+        _say(verdict.summary())
     sys.exit(0 if verdict.ok else 1)
 
 
@@ -425,14 +451,14 @@ def check(out: Path, as_json: bool, quiet: bool) -> None:
     results = check_batch(out, manifest)
     bad = [r for r in results if not r.ok]
     if as_json:
-        click.echo(json.dumps([{"input": r.input, "id": r.id, "ok": r.ok, "problems": r.problems,
-                                "checked": r.checked} for r in results], ensure_ascii=False, indent=1))
+        _json([{"input": r.input, "id": r.id, "ok": r.ok, "problems": r.problems,
+                "checked": r.checked} for r in results])
     else:
         for r in results:
             if r.ok and not quiet:
-                click.echo(f"OK      {describe(r)}: {', '.join(r.checked)}")
+                _say(f"OK      {describe(r)}: {', '.join(r.checked)}")
             for p in r.problems:
-                click.echo(f"PROBLEM {describe(r)}: {p}")
+                _say(f"PROBLEM {describe(r)}: {p}")
     click.echo(f"{len(results)} documents checked: {len(results) - len(bad)} ok, {len(bad)} with problems",
                err=as_json)
     sys.exit(1 if bad else 0)
@@ -487,18 +513,24 @@ def inspect(page: Path, as_json: bool) -> None:
     from .extract.inspect import format_report, inspect_page
     from .inputs import read_input
 
+    from .inputs import displayable
+
     try:  # a FIFO or a device is refused unread, as in convert (a plain read would hang)
         data = read_input(page)
     except InputError as exc:
         if "empty" not in str(exc) and "white space" not in str(exc):
-            report = {"input": page.name, "ok": False, "error": str(exc), "error_kind": "InputError"}
-            click.echo(json.dumps(report, ensure_ascii=False, indent=1) if as_json
-                       else f"govdoc: {page}: {exc}", err=not as_json)
+            report = {"input": displayable(page.name), "ok": False, "error": str(exc),
+                      "error_kind": "InputError"}
+            if as_json:
+                _json(report)
+            else:
+                _error(f"govdoc: {displayable(str(page))}: {exc}")
             sys.exit(1)
         data = page.read_bytes()  # a regular file, empty or blank: inspect_page explains it
-    report = inspect_page(data, name=page.name)
+    # a name that is not UTF-8 (GBK from a Chinese Windows zip) is shown as GB18030 reads it
+    report = inspect_page(data, name=displayable(page.name))
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        _json(report)
     else:
-        click.echo(format_report(report))
+        _say(format_report(report), lines=True)
     sys.exit(0 if report.get("ok") else 1)

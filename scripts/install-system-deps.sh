@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the renderers need from Debian, only when it is missing.
 #
-#   scripts/install-system-deps.sh [--with-libreoffice] [--with-pandoc]
+#   scripts/install-system-deps.sh [--with-libreoffice] [--with-pandoc] [--with-chromium]
 #
 # Fonts: Noto CJK (per-glyph fallback, 小标宋 stand-in), the Fandol fonts
 # (仿宋/楷体/黑体/宋体), unpacked from texlive-lang-chinese without installing TeX,
@@ -11,6 +11,7 @@
 # LibreOffice (tests only): renders the Word edition to check its layout.
 # chromium (tests only): shows the hostile pages as a browser does, to compare texts.
 # pandoc (benchmarks only): the alternative the DOCX edition is measured against.
+# chromium (tests and benchmarks): loads index.html headless, as a reader's browser would.
 #
 # Each step that cannot run (not root, no apt) says so in one line and the script
 # goes on; re-running it when everything is in place takes well under a second.
@@ -18,10 +19,12 @@ set -u
 
 want_lo=0
 want_pandoc=0
+want_chromium=0
 for arg in "$@"; do
     case "$arg" in
         --with-libreoffice) want_lo=1 ;;
         --with-pandoc) want_pandoc=1 ;;   # benchmarks only
+        --with-chromium) want_chromium=1 ;;   # the browser tests of index.html
     esac
 done
 
@@ -51,6 +54,9 @@ if [ "$want_lo" = 1 ]; then
 fi
 if [ "$want_pandoc" = 1 ]; then
     have_pkg pandoc || missing+=(pandoc)
+fi
+if [ "$want_chromium" = 1 ]; then
+    have_pkg chromium || missing+=(chromium)
 fi
 need_fandol=0
 [ -f "$FANDOL_DIR/FandolFang-Regular.otf" ] || need_fandol=1

@@ -232,7 +232,7 @@ def test_every_visible_character_is_kept_or_accounted_for(hostile_batch, browser
 
 @pytest.fixture(scope="module")
 def browser():
-    from tests.support.browser import Browser
+    from tests.support.visible_text import Browser
 
     with Browser() as b:
         yield b

@@ -172,3 +172,122 @@ def test_a_duplicate_names_the_page_it_copies():
     rows = [r.text_content() for r in tree.xpath("//tbody/tr")]
     assert sum("same bytes as in/ok.html" in r for r in rows) == 1
     assert any("in/copy <1>.html" in r and "same bytes as" in r for r in rows)
+
+
+# ------------------------------------------------------------------ warnings and states
+
+WARNING = "image ./W0201.png not saved with the page: placeholder drawn"
+
+
+def _many(n: int, *, failed=(), partial=(), warned=()) -> list[dict]:
+    """``n`` generated manifest entries; the given positions failed, partial or warned."""
+    docs = []
+    for i in range(n):
+        d = {"input": f"in/{i:05d}.html", "id": f"{i:016x}", "status": "ok", "error": None,
+             "outputs": {"xml": f"{i:016x}/document.xml"}, "sha256": {},
+             "input_sha256": f"{i:064x}", "title": f"关于第{i}号文件的通知", "meta": {},
+             "warnings": []}
+        if i in failed:
+            d.update(status="failed", id=None, error=f"broken page {i}", outputs={})
+        elif i in partial:
+            d.update(status="partial", error=f"PDF edition failed on page {i}")
+        if i in warned:
+            d["warnings"] = [WARNING, f"warning {i}", WARNING]  # the manifest may repeat one
+        docs.append(d)
+    return docs
+
+
+def test_warnings_shown_once_each_in_the_report():
+    docs = _many(4, warned={2})
+    tree = lhtml.fromstring(report_html(catalogue_rows(docs), {}, generator=GEN, generated=NOW))
+    items = [li.text_content() for li in tree.xpath("//ul[@class='warnings']/li")]
+    assert items == [WARNING, "warning 2"]
+    rows = tree.xpath("//tbody/tr")
+    assert rows[0].get("class") == "warned" and "in/00002.html" in rows[0].text_content()
+    assert "1 有警告 with warnings (2 条 warnings)" in tree.xpath("//p[@class='counts']")[0].text_content()
+
+
+def test_warnings_column_in_the_catalogue_once_each(tmp_path):
+    import csv
+    import io
+
+    from pipeline.catalogue import write_catalogue
+
+    rows = catalogue_rows(_many(3, warned={1}))
+    write_catalogue(tmp_path, rows, GEN)
+    table = list(csv.reader(io.StringIO((tmp_path / "catalogue.csv").read_bytes().decode("utf-8-sig"))))
+    col = table[0].index("警告 warnings")
+    assert [t[col] for t in table[1:]] == ["", f"{WARNING}\nwarning 1", ""]
+    cat = json.loads((tmp_path / "catalogue.json").read_text(encoding="utf-8"))
+    assert [r["warnings"] for r in cat["rows"]] == [[], [WARNING, "warning 1"], []]
+    assert cat["with-warnings"] == 1
+
+
+def test_any_state_but_ok_shows_and_comes_before_warnings():
+    docs = _many(6, failed={5}, partial={3}, warned={1})
+    docs[4]["status"] = "quarantined"  # a state this report has never heard of
+    tree = lhtml.fromstring(report_html(catalogue_rows(docs), {}, generator=GEN, generated=NOW))
+    rows = tree.xpath("//tbody/tr")
+    assert [r.get("class") for r in rows] == ["failed", "attention", "attention", "warned", "ok", "ok"]
+    assert "部分 partial" in rows[1].text_content() and "PDF edition failed on page 3" in rows[1].text_content()
+    assert "quarantined" in rows[2].text_content()
+    counts = tree.xpath("//p[@class='counts']")[0].text_content()
+    assert "1 部分 partial" in counts and "1 quarantined" in counts and "1 失败 failed" in counts
+    assert rows[1].xpath(".//td[@class='files']/a")  # a partial record links the files it has
+    cat = catalogue_rows(docs)
+    assert cat[3]["outputs"] and not cat[5]["outputs"]
+
+
+def _report_pages(out: Path) -> dict[str, lhtml.HtmlElement]:
+    return {p.name: lhtml.parse(str(p)).getroot() for p in sorted(out.glob("index*.html"))}
+
+
+def test_a_large_batch_is_paged_problems_first(tmp_path):
+    docs = _many(23, failed={4, 20}, partial={11}, warned={0, 15})
+    write_report(tmp_path, docs, GEN, page_size=5)
+    pages = _report_pages(tmp_path)
+    assert sorted(pages) == ["index-2.html", "index-3.html", "index-4.html", "index-5.html", "index.html"]
+    order = ["index.html"] + [f"index-{k}.html" for k in range(2, 6)]
+    listed = []
+    for name in order:
+        tree = pages[name]
+        rows = tree.xpath("//tbody/tr")
+        assert len(rows) == (3 if name == "index-5.html" else 5)
+        listed += [r.xpath(".//span[@class='path']")[0].text for r in rows]
+        # every page: the counts of the whole batch, links to every other page, all resolving
+        assert "23 件 documents" in tree.xpath("//p[@class='counts']")[0].text_content()
+        links = set(tree.xpath("//nav//a/@href"))
+        assert links == set(order) - {name}
+        assert all((tmp_path / href).is_file() for href in links)
+    # each record once; failed, then partial, then warned, then the rest in catalogue order
+    assert listed[:5] == ["in/00004.html", "in/00020.html", "in/00011.html", "in/00000.html",
+                          "in/00015.html"]
+    assert sorted(listed) == sorted(d["input"] for d in docs) and len(set(listed)) == 23
+    nav = pages["index.html"].xpath("//nav")[0].text_content()
+    assert "1–5 2 失败 failed, 1 其他 other, 2 有警告 warnings" in nav and "21–23 成功 ok" in nav
+
+    write_report(tmp_path, docs[:7], GEN, page_size=5)  # the batch shrank: old pages go
+    assert sorted(_report_pages(tmp_path)) == ["index-2.html", "index.html"]
+    write_report(tmp_path, docs[:5], GEN, page_size=5)
+    assert sorted(_report_pages(tmp_path)) == ["index.html"]
+    assert not _report_pages(tmp_path)["index.html"].xpath("//nav")  # one page: no page links
+
+
+def test_control_characters_in_names_shown_escaped_in_the_report():
+    docs = _many(1, failed={0})
+    docs[0]["input"] = "in/bad\x1b[31mred\nx\u202e.html"
+    page = report_html(catalogue_rows(docs), {}, generator=GEN, generated=NOW)
+    assert "\x1b" not in page and "\u202e" not in page
+    assert "in/bad\\x1b[31mred\\nx\\u202e.html" in lhtml.fromstring(page).text_content()
+
+
+def test_commonest_failure_reasons_counted_at_the_top():
+    docs = _many(9, failed={0, 1, 2, 3, 4, 5, 6}, partial={7})
+    for i in range(6):
+        docs[i]["error"] = ["empty file", "empty file", "empty file", "too large", "a", "b"][i]
+    tree = lhtml.fromstring(report_html(catalogue_rows(docs), {}, generator=GEN, generated=NOW))
+    items = [li.text_content() for li in tree.xpath("//div[@class='reasons']//li")]
+    assert items[:2] == ["3 × empty file", "1 × too large"] and len(items) == 6
+    assert items[-1] == "1 × 1 其他原因 other reasons"  # 6 reasons in all, 5 shown
+    assert not lhtml.fromstring(report_html(catalogue_rows(_many(2)), {}, generator=GEN,
+                                            generated=NOW)).xpath("//div[@class='reasons']")
