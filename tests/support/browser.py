@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -176,6 +177,42 @@ class Browser:
                     rows=facts["rows"], title=facts["title"],
                     screenshot=base64.b64decode(shot["data"]) if screenshot else None,
                     requests=requests)
+
+
+    def visible_text(self, html: str, selector: str = "body") -> str | None:
+        """``innerText`` of the first element ``selector`` matches in ``html`` as Chromium
+        shows it (hidden parts left out), or None when nothing matches.
+
+        The page runs no script of its own and reaches nothing: script execution is
+        switched off and every URL is blocked before it leaves the browser (what it
+        tried is kept in ``self.blocked``); a meta refresh is taken out first, since it
+        would navigate away before the text is read.
+        """
+        pipe = self._pipe
+        target = pipe.send("Target.createTarget", {"url": "about:blank"}, timeout=self.timeout)
+        session = pipe.send("Target.attachToTarget",
+                            {"targetId": target["targetId"], "flatten": True})["sessionId"]
+        pipe.events.clear()
+        try:
+            pipe.send("Page.enable", session=session)
+            pipe.send("Network.enable", session=session)
+            pipe.send("Network.setBlockedURLs", {"urls": ["*"]}, session=session)
+            pipe.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
+            frame = pipe.send("Page.getFrameTree", session=session)["frameTree"]["frame"]["id"]
+            pipe.send("Page.setDocumentContent", {"frameId": frame, "html": _REFRESH.sub("", html)},
+                      session=session, timeout=self.timeout)
+            value = pipe.send("Runtime.evaluate", {"returnByValue": True, "expression": (
+                f"(el => el ? el.innerText : null)(document.querySelector({json.dumps(selector)}))")},
+                session=session, timeout=self.timeout)["result"].get("value")
+            self.blocked = [e["params"]["request"]["url"] for e in pipe.events
+                            if e.get("method") == "Network.requestWillBeSent"]
+        finally:
+            pipe.send("Target.closeTarget", {"targetId": target["targetId"]})
+        return value
+
+
+#: A refresh would navigate away before the text is read.
+_REFRESH = re.compile(r"<meta[^>]*http-equiv\s*=\s*[\"']?refresh[^>]*>", re.I)
 
 
 def load(page: Path, *, screenshot: bool = False, width: int = 1400, height: int = 1000,
