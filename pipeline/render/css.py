@@ -66,6 +66,7 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
         "font_heading4": css_stack(hs.role("heading4")["font"]),
         "font_caption": css_stack(hs.role("caption")["font"]),
         "font_folio": css_stack(f["font"]),
+        "font_latin": css_stack("latin"),
         "folio_size": pt(f["size_pt"]),
         "folio_side": pt(f["side_indent_chars"] * folio_char),
         "folio_padding_top": mm(f["pdf"]["padding_top_mm"]),

@@ -16,10 +16,49 @@ from pathlib import Path
 from ..style import house_style
 
 
+def face_family(font: str) -> str:
+    """The @font-face family naming a role's exact program (see face_css)."""
+    face = house_style().typeface(font).face
+    return f"govdoc {face}" if face else ""
+
+
 def css_stack(font: str) -> str:
-    """The CSS font-family list of a typeface role: official names, open fonts, fallback."""
-    names = (*house_style().typeface(font).stack, LAST_RESORT)
-    return ", ".join(f'"{n}"' for n in names) + ", serif"
+    """The CSS font-family list of a typeface role: the role's exact open program
+    (an @font-face of ``face_css``), then the official names (used where an office
+    font is installed), the open family, the per-glyph fallback and the last-resort
+    box font.
+
+    Digits and Latin letters outside the title take the Latin role's face: the
+    line builder (render/lines.py) puts them in spans of their own, as the Word
+    edition puts them in the Latin font.  (A unicode-range face in front of the
+    stack cannot do it: fontconfig trims the families behind it, whose coverage
+    the full program it was cut from already has.)"""
+    names = [face_family(font), *house_style().typeface(font).stack, LAST_RESORT]
+    return ", ".join(f'"{n}"' for n in dict.fromkeys(n for n in names if n)) + ", serif"
+
+
+def face_css() -> str:
+    """@font-face rules loading each role's exact program by its PostScript name.
+
+    Fandol's Bold files declare the Regular weight, so "FandolHei" alone may give
+    FandolHei-Bold; ``local("FandolHei-Regular")`` cannot.  One rule per program:
+    two families on copies of one program make fontconfig keep only one of them.
+    The title's program is declared bold (it is a bold program), so a rare
+    character it lacks falls back to the bold weight of its fallback family."""
+    hs = house_style()
+    rules: dict[str, str] = {}
+    for key in hs.raw["fonts"]:
+        face = hs.typeface(key)
+        if face.face and face.face not in rules:
+            rules[face.face] = (f'@font-face {{ font-family: "{face_family(key)}"; '
+                                f'src: local("{face.face}"); font-weight: {face.weight}; }}')
+    return "\n".join(rules.values())
+
+
+@functools.lru_cache(maxsize=1)
+def font_files() -> frozenset[Path]:
+    """Every installed font file (resolved): what the house stylesheet may read."""
+    return frozenset(p.resolve() for p, _, _ in installed_fonts())
 
 
 @functools.lru_cache(maxsize=1)

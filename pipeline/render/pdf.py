@@ -22,8 +22,8 @@ from lxml import etree
 
 from ..errors import RenderError
 from .css import stylesheet_text
-from .fetcher import SandboxFetcher
-from .fonts import last_resort_css, undrawable
+from .fetcher import FontFetcher, SandboxFetcher
+from .fonts import face_css, font_files, last_resort_css, undrawable
 from . import justify
 from .pdfa import finish
 from .xhtml import to_xhtml
@@ -43,8 +43,9 @@ def _weasy():
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
-    css = weasyprint.CSS(string=stylesheet_text(), font_config=font_config,
-                         url_fetcher=SandboxFetcher(None))
+    # the house stylesheet reads nothing but the installed fonts its @font-face rules name
+    css = weasyprint.CSS(string=face_css() + "\n" + stylesheet_text(), font_config=font_config,
+                         url_fetcher=FontFetcher(font_files()))
     # What lives for the whole process (modules, fonts, the stylesheet) is moved out
     # of the collector's sight, so its collections walk only the documents' objects.
     gc.collect()
