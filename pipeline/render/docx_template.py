@@ -120,7 +120,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                ppr=body_like(before=m.line * title["space_before_lines"],
                              after=m.line * title["space_after_lines"], jc="center",
                              snap_to_grid=False, **flush),
-               rpr=ox.run_props(east_asia=font("title"), latin=latin, spacing=0,
+               # the title's digits and Latin letters in the title's face (no Times)
+               rpr=ox.run_props(east_asia=font("title"), latin=font("title"), spacing=0,
                                 size_half_pt=half(title["size_pt"])), priority=10),
         _style("paragraph", DOC_NUMBER, "Doc Number", based_on=NORMAL, next_id=NORMAL,
                ppr=body_like(after=m.line, jc="center", **flush),

@@ -56,6 +56,22 @@ def face_css() -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def program_files() -> dict[str, Path]:
+    """PostScript name -> font file, of every installed font program (fc-list, once)."""
+    try:
+        out = subprocess.run(["fc-list", "--format", "%{postscriptname}\t%{file}\n"],
+                             capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    found: dict[str, Path] = {}
+    for line in out.splitlines():
+        name, _, path = line.partition("\t")
+        if name and path:
+            found.setdefault(name, Path(path))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
 def font_files() -> frozenset[Path]:
     """Every installed font file (resolved): what the house stylesheet may read."""
     return frozenset(p.resolve() for p, _, _ in installed_fonts())
