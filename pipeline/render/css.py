@@ -10,7 +10,7 @@ import functools
 from string import Template
 
 from ..style import HouseStyle, house_style, read_stylesheet
-from .fonts import css_stack
+from .fonts import HALF_PUNCT, css_stack
 
 
 def pt(x: float) -> str:
@@ -67,6 +67,10 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
         "font_caption": css_stack(hs.role("caption")["font"]),
         "font_folio": css_stack(f["font"]),
         "font_latin": css_stack("latin"),
+        "font_halfpunct": f'"{HALF_PUNCT}", ' + css_stack(body["font"]),
+        # a stretch of a line in another role's face (run-in heading, emphasis)
+        "face_classes": "\n".join(f"span.f-{key} {{ font-family: {css_stack(key)}; }}"
+                                   for key in hs.raw["fonts"] if key != "latin"),
         "folio_size": pt(f["size_pt"]),
         "folio_side": pt(f["side_indent_chars"] * folio_char),
         "folio_padding_top": mm(f["pdf"]["padding_top_mm"]),

@@ -187,3 +187,79 @@ def last_resort_css(chars: list[str]) -> str:
     data = base64.b64encode(last_resort_font(frozenset(ord(c) for c in chars))).decode("ascii")
     return (f'@font-face {{ font-family: "{LAST_RESORT}"; '
             f"src: url(data:font/ttf;base64,{data}) format('truetype'); }}")
+
+
+#: Family of the generated face holding the squeezable closing marks at half width.
+HALF_PUNCT = "govdoc halfwidth punctuation"
+
+
+@functools.lru_cache(maxsize=1)
+def half_punct_font() -> bytes | None:
+    """The body face's closing and opening marks (，。）》 … （《“ …) at half width.
+
+    A mark whose ink fills one half of its em is set half-width when a line must
+    hold one more character (标点挤压, render/lines.py; ``[lines] squeeze_em``).  Drawn
+    from a face of its own, the mark *is* a half-width glyph in the PDF (its width
+    reads half an em, its outline is the body face's), instead of a full glyph
+    overlapped by the next one.  Built once per process from the installed body
+    font (None when it is not installed: the marks then stay full width)."""
+    import io
+
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+    from fontTools.pens.transformPen import TransformPen
+    from fontTools.ttLib import TTFont
+
+    from .lines import SQUEEZABLE, SQUEEZE_OPENING, squeeze_em
+
+    face = house_style().role_typeface("body").face
+    path = program_files().get(face or "")
+    if path is None:
+        return None
+    with TTFont(str(path), lazy=True) as src:
+        upem = src["head"].unitsPerEm
+        cmap, glyphs = src.getBestCmap(), src.getGlyphSet()
+        ascent, descent = src["hhea"].ascent, src["hhea"].descent
+        half = round(upem * squeeze_em())
+        names, charstrings, metrics, mapping = [".notdef"], {}, {}, {}
+        charstrings[".notdef"] = T2CharStringPen(half, None).getCharString()
+        metrics[".notdef"] = (half, 0)
+        for ch in sorted(SQUEEZABLE):
+            g = cmap.get(ord(ch))
+            if g is None:
+                continue
+            name = f"uni{ord(ch):04X}"
+            pen = T2CharStringPen(half, None)
+            # an opening mark's ink is in the right half of its em: move it left
+            shift = half - upem if ch in SQUEEZE_OPENING else 0
+            glyphs[g].draw(TransformPen(pen, (1, 0, 0, 1, shift, 0)) if shift else pen)
+            charstrings[name] = pen.getCharString()
+            metrics[name] = (half, 0)
+            mapping[ord(ch)] = name
+            names.append(name)
+    ps = f"{face}-HalfwidthPunct"
+    fb = FontBuilder(upem, isTTF=False)
+    fb.setupGlyphOrder(names)
+    fb.setupCharacterMap(mapping)
+    fb.setupCFF(ps, {"FullName": f"{face} halfwidth punctuation"}, charstrings, {})
+    fb.setupHorizontalMetrics(metrics)
+    fb.setupHorizontalHeader(ascent=ascent, descent=descent)
+    fb.setupNameTable({"familyName": HALF_PUNCT, "styleName": "Regular", "psName": ps})
+    fb.setupOS2(sTypoAscender=ascent, sTypoDescender=descent, usWinAscent=ascent,
+                usWinDescent=-descent, fsType=0)
+    fb.setupPost()
+    buf = io.BytesIO()
+    fb.save(buf)
+    return buf.getvalue()
+
+
+def half_punct_css() -> str:
+    """The @font-face rule (data: URL) of ``half_punct_font``, or "" without it."""
+    import base64
+
+    data = half_punct_font()
+    if data is None:
+        return ""
+    return (f'@font-face {{ font-family: "{HALF_PUNCT}"; '
+            f"src: url(data:font/otf;base64,{base64.b64encode(data).decode('ascii')}) "
+            "format('opentype'); }")

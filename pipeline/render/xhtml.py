@@ -22,6 +22,7 @@ from ..images import file_inside
 from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from .titlebreak import break_title
+from .xhtml_lines import set_lines
 
 XHTML = "http://www.w3.org/1999/xhtml"
 H = f"{{{XHTML}}}"
@@ -60,6 +61,7 @@ def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
     page = Page(root)
     _break_title(root)
     _indents(root)
+    set_lines(root)
     _tables(root)
     _signature(root)
     page.warnings += _figures(root, resource_dir)
@@ -93,11 +95,15 @@ def _indents(root: etree._Element) -> None:
     marked = root.findall(f".//{H}p[@data-indent]")
     for p in marked:
         n = int(p.attrib.pop("data-indent"))
+        if "attachment-note" in (p.get("class") or ""):
+            continue  # 附件说明 has its own places (GB/T 9704 7.3.4); the source's indent is not added
         p.set("style", f"text-indent: {pt(n * cell)}")
+        p.set("data-first-cells", str(n))  # for the line builder
     if marked:
         for p in root.iterfind(f".//{H}p[@class='body']"):
             if "style" not in p.attrib:
                 p.set("style", "text-indent: 0")
+                p.set("data-first-cells", "0")
 
 
 def _tables(root: etree._Element) -> None:
