@@ -26,6 +26,8 @@ from ..images import file_inside
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
+from .docx_lines import write_runs
+from .lines import attachment_indents, heading_face, lay_out, pieces
 from .titlebreak import break_title
 
 __all__ = ["render_docx", "docx_text"]
@@ -35,6 +37,14 @@ _ROLE_STYLE = {
     "note": T.NOTE, "caption": T.CAPTION, "subtitle": T.SUBTITLE,
 }
 _JC = {"left": "left", "center": "center", "right": "right"}
+#: Paragraph styles whose lines are chosen by render/lines.py (justified body text).
+_LINE_SET = {T.NORMAL, T.ADDRESSEE, T.NOTE, T.ATTACHMENT, T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST}
+_INLINE_TAGS = {"strong", "em", "a", "br", "sup", "sub"}
+
+
+def _canonical_tag(el: etree._Element) -> str | None:
+    tag = local(el)
+    return tag if tag in _INLINE_TAGS else None
 _WS = re.compile(r"\s+")
 _STANDARD_DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
 #: Room under an inline picture for the line's descent, in twips (a 16 pt font's ~0.3 em).
@@ -161,7 +171,12 @@ class _Renderer:
         level = int(section.get("level", "1"))
         heading = section.find(q("heading"))
         if heading is not None:
-            self._inline(self._paragraph(T.HEADINGS[min(level, 4) - 1]), heading)
+            p = self._paragraph(T.HEADINGS[min(level, 4) - 1])
+            role = self.hs.role(f"heading{min(level, 4)}")
+            # the level decides the face, whatever bold the source had
+            if not self._set_lines(p, heading, heading_face(level),
+                                   (role["first_indent_chars"], 0.0), (0.0, 0.0), keep_faces=False):
+                self._inline(p, heading)
         self._blocks(section, after_signature=False)
 
     # ------------------------------------------------------------ paragraphs
@@ -186,15 +201,66 @@ class _Renderer:
         p = self._paragraph(style, container)
         ppr = p[0]
         indent = block.get("indent")
-        if indent is not None:
+        attachment_note = style in (T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST)
+        if indent is not None and not attachment_note:  # 附件说明 has its own places (7.3.4)
             n = int(indent)
             ppr.append(ox.el("ind", firstLine=self.m.chars(n), firstLineChars=n * 100))
         if block.get("align") in _JC:
             ppr.append(ox.el("jc", val=_JC[block.get("align")]))
             if block.get("align") != "left" and indent is None:  # centred lines: no indent
                 ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
+        if container is None and style in _LINE_SET and block.get("align") in (None, "left"):
+            first, rest = self._indents(block, style, indent)
+            if self._set_lines(p, block, self.hs.role("body")["font"], first, rest,
+                               run_in=style == T.NORMAL):
+                if attachment_note:
+                    self._hanging(ppr, first, rest)
+                return p
         self._inline(p, block)
         return p
+
+    def _indents(self, block: etree._Element, style: str, indent: str | None
+                 ) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(first line, other lines) indents of a line-set paragraph, as (cells, pt)."""
+        if style in (T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST):
+            return attachment_indents(_clean("".join(block.itertext())).strip(),
+                                      style == T.ATTACHMENT_NOTE_FIRST)
+        if style == T.ADDRESSEE:
+            return (0.0, 0.0), (0.0, 0.0)
+        n = int(indent) if indent is not None else self.hs.role("body")["first_indent_chars"]
+        return (float(n), 0.0), (0.0, 0.0)
+
+    def _hanging(self, ppr: etree._Element, first: tuple[float, float],
+                 rest: tuple[float, float]) -> None:
+        """附件说明: the names' column as the left indent, the label hanging out of it."""
+        cell = self.m.cell / 20
+        left = round((rest[0] * cell + rest[1]) * 20)
+        start = round((first[0] * cell + first[1]) * 20)
+        for old in ppr.findall(qn("w:ind")):
+            ppr.remove(old)
+        if start <= left:
+            ppr.append(ox.el("ind", left=left, hanging=left - start, hangingChars=0,
+                             firstLineChars=0))
+        else:
+            ppr.append(ox.el("ind", left=left, firstLine=start - left, firstLineChars=0))
+
+    def _set_lines(self, p: etree._Element, node: etree._Element, face: str,
+                   first: tuple[float, float], rest: tuple[float, float], *,
+                   run_in: bool = False, keep_faces: bool = True,
+                   target: etree._Element | None = None) -> bool:
+        """Write ``node``'s text as runs that end each line where the PDF edition
+        does (render/lines.py); False (nothing written) when its inline content is
+        not plain enough (links, superscripts), for the ordinary inline writer."""
+        segs = pieces(node, _canonical_tag, face, keep_faces=keep_faces)
+        if segs is None or not any(t.strip() for seg in segs for t, _ in seg):
+            return False
+        if any("a" in st.marks for seg in segs for _, st in seg):
+            return False
+        size = self.hs.role("body")["size_pt"]
+        laid = lay_out(segs, size, first, rest, run_in=run_in)
+        write_runs(p if target is None else target, laid, face, self.hs,
+                   self.hs.grid["docx_char_spacing_pt"])
+        return True
 
     def _inline(self, p: etree._Element, node: etree._Element, marks: frozenset[str] = frozenset(),
                 target: etree._Element | None = None) -> None:
@@ -281,6 +347,20 @@ class _Renderer:
     def _attachment(self, att: etree._Element) -> None:
         p = self._paragraph(T.ATTACHMENT)
         href = att.get("href", "").strip()
+        indent = (float(self.hs.role("body")["first_indent_chars"]), 0.0)
+        link = None
+        if _LINK.match(href):
+            link = ox.hyperlink(self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+        if self._set_lines(p, att, self.hs.role("body")["font"], indent, (0.0, 0.0), target=link):
+            if link is not None:
+                for r in link.findall(qn("w:r")):  # the link's look on every run
+                    rpr = r.find(qn("w:rPr"))
+                    if rpr is None:
+                        rpr = ox.el("rPr")
+                        r.insert(0, rpr)
+                    rpr.append(ox.el("rStyle", val=T.HYPERLINK))  # ordered when saved
+                p.append(link)
+            return
         run = ox.text_run(_clean(att.text).strip(), style=T.HYPERLINK if _LINK.match(href) else None)
         if _LINK.match(href):
             link = ox.hyperlink(self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))

@@ -112,7 +112,7 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
     styles = [
         _style("paragraph", NORMAL, "Normal", default=True, ppr=ox.para_props(
             line=m.line, first_line=m.chars(indent2), first_line_chars=indent2 * 100,
-            jc="both", widow_control=False, overflow_punct=True, auto_space=False),
+            jc="both", widow_control=False, overflow_punct=True, auto_space=True),
             rpr=ox.run_props(east_asia=font("body"), latin=latin, spacing=m.char_spacing,
                              size_half_pt=half(hs.role("body")["size_pt"]), color="000000",
                              lang=True), priority=0),

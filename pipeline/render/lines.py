@@ -36,6 +36,7 @@ edition's lines always fit; each edition then fills its own lines to its edge.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -85,6 +86,11 @@ def is_ideograph(ch: str) -> bool:
 def squeeze_em() -> float:
     """Advance of a squeezed mark, in em (layout.toml [lines] squeeze_em)."""
     return _rules()["squeeze_em"]
+
+
+def auto_space_pt(size: float) -> float:
+    """The space beside digits and Latin letters in Chinese text, in pt."""
+    return _rules()["auto_space_em"] * size
 
 
 def auto_space(a: str, b: str) -> bool:
@@ -262,7 +268,7 @@ class _Widths:
         self.gl, self.ed, self.size = gl, ed, size
         n = len(gl)
         self.base = [self._base(i) for i in range(n)]
-        space = _rules()["auto_space_em"] * size
+        space = auto_space_pt(size)
         self.auto = [space if i + 1 < n and auto_space(gl[i].ch, gl[i + 1].ch) else 0.0
                      for i in range(n)]
         self.cb, self.ca = [0.0], [0.0]
@@ -440,7 +446,6 @@ def line_spacing(gl: list[Glyph], line: Line, size: float, indent: float, ed: Ed
     # gap beside a Chinese character stays under a quarter em (more reads as a space)
     cap = {j: (_rules()["max_gap_em"] * size if _touches_cjk(gl, s + j) else float("inf"))
            for j in gaps}
-    target = sum(spacing) + slack
 
     def added(level: float) -> float:
         return sum(max(spacing[j], min(level, max(cap[j], spacing[j]))) - spacing[j] for j in gaps)
@@ -456,12 +461,9 @@ def line_spacing(gl: list[Glyph], line: Line, size: float, indent: float, ed: Ed
             lo = mid
     for j in gaps:
         spacing[j] = max(spacing[j], min(lo, max(cap[j], spacing[j])))
-    out = _quantise(spacing, ed)
-    if ed.step_pt:  # what rounding down left over, a step at a time on the stretched gaps
-        steps = int((target - sum(out)) / ed.step_pt + 1e-6)
-        for j in gaps[:max(0, steps)]:
-            out[j] = round(out[j] + ed.step_pt, 2)
-    return out
+    # (Word's steps: what rounding down leaves, a step or so per gap, the renderer's own
+    # justification spreads; more steps here would split runs and change their ends)
+    return _quantise(spacing, ed)
 
 
 def _touches_cjk(gl: list[Glyph], i: int) -> bool:
@@ -472,8 +474,8 @@ def _touches_cjk(gl: list[Glyph], i: int) -> bool:
 def _quantise(spacing: list[float], ed: Edition) -> list[float]:
     if not ed.step_pt:
         return [round(v, 3) for v in spacing]
-    return [round(int(v / ed.step_pt + (1e-6 if v >= 0 else -1e-6)) * ed.step_pt, 2)
-            for v in spacing]
+    # rounded down: a line never grows past the width it was measured at
+    return [round(math.floor(v / ed.step_pt + 1e-6) * ed.step_pt, 2) for v in spacing]
 
 
 # ---------------------------------------------------------------------------- paragraphs
