@@ -75,7 +75,6 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
         "folio_side": pt(f["side_indent_chars"] * folio_char),
         "folio_padding_top": mm(f["pdf"]["padding_top_mm"]),
         "signature_space_before": pt(sig.get("space_before_lines", 1) * pitch),
-        "date_right_indent": pt(sig["date_right_indent_chars"] * cell),
         "attachment_label": pt(att["label_chars"] * cell),
         "attachment_name_indent": pt((body["first_indent_chars"] + att["label_chars"]) * cell),
         "table_size": pt(table["size_pt"]),

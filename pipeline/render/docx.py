@@ -27,7 +27,7 @@ from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
 from .docx_lines import write_runs
-from .lines import attachment_indents, heading_face, lay_out, pieces
+from .lines import Style, attachment_indents, editions, heading_face, lay_out, pieces, signature_places
 from .titlebreak import break_title
 
 __all__ = ["render_docx", "docx_text"]
@@ -89,11 +89,6 @@ def docx_text(path: Path) -> str:
 def _clean(text: str | None) -> str:
     """XML white space (indentation, newlines) folded to single spaces."""
     return _WS.sub(" ", text or "")
-
-
-def _width_in_chars(text: str) -> float:
-    """Width in character cells: full-width characters 1, the rest (digits, Latin) 1/2."""
-    return sum(1.0 if ord(c) >= 0x2E80 else 0.5 for c in text)
 
 
 def _parse_date(value: str) -> datetime | None:
@@ -318,31 +313,41 @@ class _Renderer:
 
     # ------------------------------------------------------------ end matter
     def _signature(self, sig: etree._Element) -> None:
-        """署名 centred over the date, date right-indented 4 字 (7.3.5.1)."""
+        """署名 and 成文日期 without a seal (GB/T 9704 7.3.5.2): the 署名 two 字 from the
+        right edge, the date's first character two 字 right of the 署名's
+        (``lines.signature_places``, as in the PDF edition)."""
         orgs = [_clean(o.text).strip() for o in sig.findall(q("org"))]
         date_el = sig.find(q("date"))
         date_text = _clean(date_el.text).strip() if date_el is not None else ""
-        date_indent = self.hs.role("signature")["date_right_indent_chars"]
-        date_width = _width_in_chars(date_text) if date_text else 0
+        size = self.hs.role("signature")["size_pt"]
+        org_right, date_right = signature_places(orgs, date_text or None, size, editions()[1])
         # 7.3.5.5: the 署名 and date never stand alone on a page ("此页无正文"):
         # the body's last line goes along with them.
         last = self._sectpr.getprevious()
         if last is not None and last.tag == qn("w:p"):
             last[0].append(ox.el("keepNext"))
-        for i, org in enumerate(orgs):
+        for i, (org, right) in enumerate(zip(orgs, org_right)):
             p = self._paragraph(T.SIGNATURE)
-            chars = max(date_indent + (date_width - _width_in_chars(org)) / 2, 0) \
-                if date_text else date_indent / 2
-            p[0].append(ox.el("ind", right=self.m.chars(chars), rightChars=round(chars * 100),
+            p[0].append(ox.el("ind", right=max(round(right * 20), 0), rightChars=0,
                               firstLine=0, firstLineChars=0))
             if i:
                 p[0].append(ox.el("spacing", before=0))
-            p.append(ox.text_run(org))
+            self._single_line(p, org)
         if date_text:
-            self._paragraph(T.SIGNATURE_DATE).append(ox.text_run(date_text))
+            p = self._paragraph(T.SIGNATURE_DATE)
+            p[0].append(ox.el("ind", right=max(round(date_right * 20), 0), rightChars=0,
+                              firstLine=0, firstLineChars=0))
+            self._single_line(p, date_text)
             if not _STANDARD_DATE.match(date_text):
                 self.warnings.append(f"signature date {date_text!r} is not in the GB/T 9704 "
                                      "form (Arabic numerals, no zero padding); kept as written")
+
+    def _single_line(self, p: etree._Element, text: str) -> None:
+        """A one-line paragraph's runs, spaced as the line builder measures them."""
+        face = self.hs.role("signature")["font"]
+        laid = lay_out([[(text, Style(face))]], self.hs.role("signature")["size_pt"],
+                       (0.0, 0.0), (0.0, 0.0))
+        write_runs(p, laid, face, self.hs, self.hs.grid["docx_char_spacing_pt"])
 
     def _attachment(self, att: etree._Element) -> None:
         p = self._paragraph(T.ATTACHMENT)

@@ -142,7 +142,7 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                           first_line_chars=role["first_indent_chars"] * 100),
             rpr=ox.run_props(east_asia=font(f"heading{level}"), latin=latin, bold=False,
                              size_half_pt=half(role["size_pt"])), priority=9))
-    date_indent = sig["date_right_indent_chars"]
+    sig_right = sig["right_indent_chars"]
     styles += [
         # 附件说明 (7.3.4): "附件：1. 名称", names wrap under the first character after
         # the label; the following "2. 名称" lines align under "1.".
@@ -162,8 +162,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                              keep_next=True, **flush),
                rpr=ox.run_props(east_asia=font("signature"), latin=latin)),
         _style("paragraph", SIGNATURE_DATE, "Signature Date", based_on=NORMAL, next_id=NOTE,
-               ppr=body_like(jc="right", right=m.chars(date_indent),
-                             right_chars=date_indent * 100, **flush),
+               ppr=body_like(jc="right", right=m.chars(sig_right),
+                             right_chars=sig_right * 100, **flush),
                rpr=ox.run_props(east_asia=font("signature"), latin=latin)),
         _style("paragraph", CAPTION, "caption", based_on=NORMAL, next_id=NORMAL,
                ppr=body_like(jc="center", **flush),

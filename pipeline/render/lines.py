@@ -593,3 +593,31 @@ def attachment_indents(text: str, first: bool) -> tuple[tuple[float, float], tup
     num_pt = sum(em_width(c) * size for c in num.group(0).strip()) if num else 0.0
     start = (float(indent), 0.0) if first else (float(indent + label_cells), 0.0)
     return start, (float(indent + label_cells), num_pt)
+
+
+def natural_width(text: str, size: float, ed: Edition, face: str = "fangsong") -> float:
+    """Width of ``text`` set as one line of the house style in ``ed`` (condensed
+    Chinese, natural Latin, the space beside digits), in pt."""
+    gl = glyphs_of([(text, Style(face))], size)
+    if not gl:
+        return 0.0
+    return _Widths(gl, ed, size).width(0, len(gl))
+
+
+def signature_places(orgs: list[str], date: str | None, size: float, ed: Edition
+                     ) -> tuple[list[float], float]:
+    """Right indents (pt) of the 署名 lines and of the 成文日期, unsealed (GB/T 9704
+    7.3.5.2): the 署名 two 字 from the right edge, the date on the next line with its
+    first character two 字 right of the 署名's; a date longer than that sits two 字
+    from the right edge and the 署名 moves left.  Several 署名 (joint issue) start
+    in one column, that of the longest."""
+    role = house_style().role("signature")
+    right = role["right_indent_chars"] * ed.cell(size)
+    offset = role["date_offset_chars"] * ed.cell(size)
+    widths = [natural_width(o, size, ed) for o in orgs]
+    w_date = natural_width(date, size, ed) if date else 0.0
+    w_org = max(widths, default=0.0)
+    org_right = max(right, right + offset + w_date - w_org) if date else right
+    start = ed.block_pt - org_right - w_org          # the 署名's first character
+    date_right = ed.block_pt - (start + offset) - w_date if date else right
+    return [ed.block_pt - start - w for w in widths], date_right

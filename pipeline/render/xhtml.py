@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from ..images import file_inside
 from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from .titlebreak import break_title
-from .xhtml_lines import set_lines
+from .lines import editions, signature_places
+from .xhtml_lines import set_lines, set_single_line
 
 XHTML = "http://www.w3.org/1999/xhtml"
 H = f"{{{XHTML}}}"
@@ -117,30 +117,21 @@ def _tables(root: etree._Element) -> None:
             div.set("class", "table narrow")
 
 
-def text_width_pt(text: str) -> float:
-    """Width of body text on the grid: a 字 per CJK character, half a body em (less
-    the condensing) for digits and Latin letters."""
-    g = grid()
-    half = g["body_size"] / 2 + g["letter_spacing"]
-    return sum(g["cell"] if unicodedata.east_asian_width(c) in "WFA" else half for c in text)
-
-
 def _signature(root: etree._Element) -> None:
-    """Centre each 署名 line over the 成文日期, which sits four 字 from the right
-    (GB/T 9704 7.3.5.1); without a date the 署名 is right-indented two 字."""
-    hs = house_style()
-    cell = grid()["cell"]
-    right = hs.role("signature")["date_right_indent_chars"] * cell
+    """署名 and 成文日期 of a copy without a seal (GB/T 9704 7.3.5.2): the 署名 two
+    字 from the right edge, the date's first character two 字 right of the 署名's
+    (``lines.signature_places``); both lines drawn as the line builder measures
+    them (the space beside digits included), so the places are exact."""
+    size = house_style().role("signature")["size_pt"]
     for sig in root.iterfind(f".//{H}div[@class='signature']"):
+        orgs = sig.findall(f"{H}p[@class='sig-org']")
         date = sig.find(f"{H}p[@class='sig-date']")
-        for org in sig.iterfind(f"{H}p[@class='sig-org']"):
-            w_org = text_width_pt("".join(org.itertext()))
-            if date is not None:
-                w_date = text_width_pt("".join(date.itertext()))
-                pad = max(0.0, right + (w_date - w_org) / 2)
-            else:
-                pad = right / 2
-            org.set("style", f"padding-right: {pt(pad)}")
+        texts = [" ".join("".join(o.itertext()).split()) for o in orgs]
+        date_text = " ".join("".join(date.itertext()).split()) if date is not None else None
+        org_right, date_right = signature_places(texts, date_text, size, editions()[0])
+        for el, right in [*zip(orgs, org_right), *([(date, date_right)] if date is not None else [])]:
+            set_single_line(el, house_style().role("signature")["font"])
+            el.set("style", f"padding-right: {pt(max(right, 0.0))}; white-space: nowrap")
 
 
 # ------------------------------------------------------------------ figures

@@ -75,6 +75,17 @@ def set_lines(root: etree._Element) -> int:
     return done
 
 
+def set_single_line(el: etree._Element, face: str) -> None:
+    """Draw a one-line block (署名, 成文日期) as the line builder measures it."""
+    span = el.find(f"{H}span")
+    if span is None or len(span):
+        return
+    size = house_style().role("body")["size_pt"]
+    segs = pieces(span, _tag_of, face)
+    if segs:
+        _rebuild(span, lay_out(segs, size, (0.0, 0.0), (0.0, 0.0)), face)
+
+
 def _indents(el, classes: set[str], cells: str | None, span) -> tuple[tuple[float, float], tuple[float, float]]:
     """(first line, other lines) indents of a body block, as (cells, pt)."""
     hs = house_style()
@@ -137,4 +148,4 @@ def _rebuild(span: etree._Element, laid: Laid, face: str) -> None:
             last.text = t
 
 
-__all__ = ["set_lines", "Style"]
+__all__ = ["set_lines", "set_single_line", "Style"]
