@@ -65,6 +65,7 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
         "font_heading3": css_stack(hs.role("heading3")["font"]),
         "font_heading4": css_stack(hs.role("heading4")["font"]),
         "font_caption": css_stack(hs.role("caption")["font"]),
+        "caption_size": pt(hs.role("caption")["size_pt"]),
         "font_folio": css_stack(f["font"]),
         "font_latin": css_stack("latin"),
         "font_halfpunct": f'"{HALF_PUNCT}", ' + css_stack(body["font"]),

@@ -29,6 +29,7 @@ from . import ooxml as ox
 from .docx_lines import write_runs
 from .lines import Style, attachment_indents, editions, heading_face, lay_out, pieces, signature_places
 from .titlebreak import break_title
+from .wording import picture_placeholder
 
 __all__ = ["render_docx", "docx_text"]
 
@@ -419,7 +420,7 @@ class _Renderer:
                 reason = f"cannot embed {path.name}: {type(exc).__name__}"
         if not placed:
             p = self._paragraph(T.PLACEHOLDER)
-            p.append(ox.text_run(f"［图片：{alt or Path(src).name or '无说明'}］"))
+            p.append(ox.text_run(picture_placeholder(alt, src)))
             self.warnings.append(f"image not embedded ({reason}): {src}")
         if caption is not None:
             self._inline(self._paragraph(T.CAPTION), caption)

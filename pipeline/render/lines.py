@@ -60,6 +60,9 @@ SQUEEZABLE = SQUEEZE_CLOSING | SQUEEZE_OPENING
 def _rules() -> dict:
     return house_style().raw["lines"]
 
+#: White space a line may end in (it hangs past the edge, unseen): the source's own.
+SPACES = frozenset(" \u3000")
+
 #: LibreOffice's script classes (i18npool: by Unicode block); "weak" characters take
 #: the script of the character before them.
 ASIAN, LATIN, WEAK = "A", "L", "W"
@@ -239,7 +242,8 @@ def run_in_heading(text: str) -> tuple[int, int] | None:
 #: Costs of the choices a line can make (lower is better).
 SQUEEZE_COST = 4.0       # per closing mark set half-width
 SPREAD_COST = 100.0      # a line of full-width characters spread off the grid
-LONE_COST = 60.0         # a paragraph ending in a line of one character (孤字)
+LONE_COST = 150.0        # a paragraph ending in a line of one character (孤字): worse
+                         # than a line spread off the grid, which a reader hardly sees
 RAGGED_COST = 1000.0     # a line that cannot be filled (a word longer than the line)
 LOOK_BACK = 6            # how many characters a break may move back from the furthest fit
 
@@ -249,7 +253,7 @@ def can_break(gl: list[Glyph], i: int) -> bool:
     a, b = gl[i - 1], gl[i]
     if b.ch in NO_START or a.ch in NO_END:
         return False
-    if a.ch == " " or b.ch == " ":
+    if a.ch in SPACES or b.ch in SPACES:
         return True
     # Latin words, numbers, URLs and 6·23 stay whole (Latin script on both sides)
     return not (a.script == LATIN and b.script == LATIN)
@@ -298,7 +302,10 @@ class _Widths:
         return self.condensed(i, squeezed)
 
     def width(self, start: int, end: int, squeezed: frozenset[int] = frozenset()) -> float:
-        """Natural width of the line gl[start:end] with the given glyphs squeezed."""
+        """Natural width of the line gl[start:end] with the given glyphs squeezed
+        (white space at its end hangs: not counted)."""
+        while end - start > 1 and self.gl[end - 1].ch in SPACES:
+            end -= 1
         w = self.cb[end] - self.cb[start] + self.ca[end - 1] - self.ca[start]
         last = end - 1
         if last not in squeezed and self.condensed(last) != self.line_end_condensed(last):
@@ -348,8 +355,11 @@ def break_lines(gl: list[Glyph], size: float, first_indent: float, rest_indent: 
         slack = room - width
         if slack <= tol:
             return c
-        k = next((i for i in range(start, end) if gl[i].half or i in sq), None)
-        gaps = end - 1 - k if k is not None else 0
+        vis = end
+        while vis - start > 1 and gl[vis - 1].ch in SPACES:
+            vis -= 1
+        k = next((i for i in range(start, vis) if gl[i].half or i in sq), None)
+        gaps = vis - 1 - k if k is not None else 0
         if gaps >= 1:
             per = slack / gaps
             return c + 10 * (per / cell) ** 2 + (5.0 if per > 0.25 * size else 0.0)
@@ -434,12 +444,16 @@ def line_spacing(gl: list[Glyph], line: Line, size: float, indent: float, ed: Ed
         spacing.append(v)
     if line.last:
         return _quantise(spacing, ed)
-    natural = sum(g.width * squeeze_em() if i in sq else g.width for i, g in zip(range(s, e), gl[s:e]))
-    slack = ed.block_pt - indent - ed.margin_pt - natural - sum(spacing)
-    k = next((j for j, i in enumerate(range(s, e)) if gl[i].half or i in sq), None)
+    vis = e
+    while vis - s > 1 and gl[vis - 1].ch in SPACES:  # white space at the end hangs
+        vis -= 1
+    natural = sum(g.width * squeeze_em() if i in sq else g.width
+                  for i, g in zip(range(s, vis), gl[s:vis]))
+    slack = ed.block_pt - indent - ed.margin_pt - natural - sum(spacing[:vis - s])
+    k = next((j for j, i in enumerate(range(s, vis)) if gl[i].half or i in sq), None)
     if slack <= 0 or (k is None and slack <= _rules()["tolerance_cells"] * ed.cell(size)):
         return _quantise(spacing, ed)
-    gaps = list(range(k if k is not None else 0, len(spacing) - 1))
+    gaps = list(range(k if k is not None else 0, vis - s - 1))
     if not gaps:
         return _quantise(spacing, ed)
     # raise the lowest spacings first (condensed Chinese up to 0), then all alike; a

@@ -21,6 +21,7 @@ from ..images import file_inside
 from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from .titlebreak import break_title
+from .wording import picture_placeholder
 from .lines import editions, signature_places
 from .xhtml_lines import set_lines, set_single_line
 
@@ -229,8 +230,6 @@ def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
 
 
 def _placeholder(img: etree._Element) -> None:
-    alt = (img.get("alt") or "").strip()
-    name = (img.get("data-src") or "").rsplit("/", 1)[-1]
     box = etree.Element(f"{H}div", {"class": "placeholder"})
-    box.text = f"［图片未能收录：{alt or name or '无说明'}］"
+    box.text = picture_placeholder(img.get("alt") or "", img.get("data-src") or "")
     img.getparent().replace(img, box)
