@@ -27,7 +27,8 @@ from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
 from .docx_lines import write_runs
-from .lines import Style, attachment_indents, editions, heading_face, lay_out, pieces, signature_places
+from .lines import (Style, attachment_indents, editions, first_indent_chars, heading_face,
+                    lay_out, loose, pieces, signature_places)
 from .titlebreak import break_title
 from .wording import picture_placeholder
 
@@ -115,17 +116,23 @@ class _Renderer:
         self.document = T.new_document()
         self.body = self.document.element.body
         self._sectpr = self.body.find(qn("w:sectPr"))
+        # a document that records page indentation at all set a paragraph without
+        # @indent flush on the page (an unmarked 主送机关): flush here too, as in the PDF
+        self.records_indent = any(p.get("indent") is not None for p in body_of(doc).iter(q("p"))
+                                  if local(p.getparent()) != "cell")
 
     # ------------------------------------------------------------ top level
     def write(self, out: Path) -> list[str]:
-        self._front_matter()
+        title = self._front_matter()
         self._blocks(body_of(self.doc), after_signature=False)
+        self._subtitle(title)
         self._properties()
         ox.sort_children(self.body)
         self.document.save(str(out))
         return self.warnings
 
-    def _front_matter(self) -> None:
+    def _front_matter(self) -> etree._Element | None:
+        """Title and 发文字号; returns the title paragraph when nothing follows it."""
         title = self.meta.get("title")
         number = self.meta.get("doc-number")
         if body_of(self.doc).find(f".//{q('p')}[@role='doc-number']") is not None:
@@ -143,6 +150,24 @@ class _Renderer:
                 p[0].append(ox.el("spacing", after=0))
         if number:
             self._paragraph(T.DOC_NUMBER).append(ox.text_run(_clean(number).strip()))
+            return None
+        return p if title else None
+
+    def _subtitle(self, title: etree._Element | None) -> None:
+        """A subtitle the body opens with sits on the line under the title (centred);
+        the 空一行 goes under the subtitle instead, as in the PDF edition."""
+        if title is None:
+            return
+        subs = []
+        nxt = title.getnext()
+        while nxt is not None and nxt.tag == qn("w:p") and \
+                nxt[0].find(qn("w:pStyle")) is not None and \
+                nxt[0].find(qn("w:pStyle")).get(qn("w:val")) == T.SUBTITLE:
+            subs.append(nxt)
+            nxt = nxt.getnext()
+        if subs:
+            title[0].append(ox.el("spacing", after=0))
+            subs[-1][0].append(ox.el("spacing", after=self.m.line))
 
     def _blocks(self, parent: etree._Element, *, after_signature: bool) -> None:
         for block in iter_blocks(parent):
@@ -199,11 +224,14 @@ class _Renderer:
         indent = block.get("indent")
         attachment_note = style in (T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST)
         if indent is not None and not attachment_note:  # 附件说明 has its own places (7.3.4)
-            n = int(indent)
+            n = first_indent_chars(indent) or 0
             ppr.append(ox.el("ind", firstLine=self.m.chars(n), firstLineChars=n * 100))
+        elif indent is None and style == T.NORMAL and self.records_indent and container is None:
+            ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
         if block.get("align") in _JC:
             ppr.append(ox.el("jc", val=_JC[block.get("align")]))
-            if block.get("align") != "left" and indent is None:  # centred lines: no indent
+            if block.get("align") != "left" and indent is None \
+                    and ppr.find(qn("w:ind")) is None:  # centred lines: no indent
                 ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
         if container is None and style in _LINE_SET and block.get("align") in (None, "left"):
             first, rest = self._indents(block, style, indent)
@@ -223,7 +251,10 @@ class _Renderer:
                                       style == T.ATTACHMENT_NOTE_FIRST)
         if style == T.ADDRESSEE:
             return (0.0, 0.0), (0.0, 0.0)
-        n = int(indent) if indent is not None else self.hs.role("body")["first_indent_chars"]
+        n = first_indent_chars(indent)
+        if n is None:
+            n = 0 if style == T.NORMAL and self.records_indent \
+                else self.hs.role("body")["first_indent_chars"]
         return (float(n), 0.0), (0.0, 0.0)
 
     def _hanging(self, ppr: etree._Element, first: tuple[float, float],
@@ -321,7 +352,8 @@ class _Renderer:
         date_el = sig.find(q("date"))
         date_text = _clean(date_el.text).strip() if date_el is not None else ""
         size = self.hs.role("signature")["size_pt"]
-        org_right, date_right = signature_places(orgs, date_text or None, size, editions()[1])
+        org_right, date_right = signature_places(orgs, date_text or None, size,
+                                                 loose(editions()[1]))
         # 7.3.5.5: the 署名 and date never stand alone on a page ("此页无正文"):
         # the body's last line goes along with them.
         last = self._sectpr.getprevious()
@@ -348,7 +380,8 @@ class _Renderer:
         face = self.hs.role("signature")["font"]
         laid = lay_out([[(text, Style(face))]], self.hs.role("signature")["size_pt"],
                        (0.0, 0.0), (0.0, 0.0))
-        write_runs(p, laid, face, self.hs, self.hs.grid["docx_char_spacing_pt"])
+        write_runs(p, laid, face, self.hs, self.hs.grid["docx_char_spacing_pt"],
+                   loose(editions()[1]))
 
     def _attachment(self, att: etree._Element) -> None:
         p = self._paragraph(T.ATTACHMENT)

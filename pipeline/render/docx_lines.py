@@ -16,18 +16,19 @@ from lxml import etree
 
 from ..style import HouseStyle
 from . import ooxml as ox
-from .lines import LATIN, Laid, auto_space, auto_space_pt, editions, squeeze_em
+from .lines import LATIN, Edition, Laid, auto_space, auto_space_pt, editions, squeeze_em
 
 
 def write_runs(target: etree._Element, laid: Laid, base_face: str, hs: HouseStyle,
-               style_spacing_pt: float) -> None:
+               style_spacing_pt: float, edition: Edition | None = None) -> None:
     """Append the runs of ``laid`` to ``target`` (a ``w:p`` or a ``w:hyperlink``).
 
     ``base_face`` is the paragraph style's typeface role and ``style_spacing_pt``
-    its character spacing: runs repeat neither."""
+    its character spacing: runs repeat neither.  ``edition``: the Word edition's
+    geometry (default), or its ``loose`` variant for a line that is not filled."""
     latin = hs.typeface("latin").office_name
     width = round(squeeze_em() * 100)
-    spacing = laid.spacing(editions()[1])
+    spacing = laid.spacing(edition or editions()[1])
     space = auto_space_pt(laid.size)
     style_twips = round(style_spacing_pt * 20)
     gl = laid.glyphs

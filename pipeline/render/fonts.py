@@ -206,8 +206,9 @@ def half_punct_font() -> bytes | None:
     import io
 
     from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.t2CharStringPen import T2CharStringPen
+    from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.transformPen import TransformPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont
 
     from .lines import SQUEEZABLE, SQUEEZE_OPENING, squeeze_em
@@ -221,27 +222,30 @@ def half_punct_font() -> bytes | None:
         cmap, glyphs = src.getBestCmap(), src.getGlyphSet()
         ascent, descent = src["hhea"].ascent, src["hhea"].descent
         half = round(upem * squeeze_em())
-        names, charstrings, metrics, mapping = [".notdef"], {}, {}, {}
-        charstrings[".notdef"] = T2CharStringPen(half, None).getCharString()
+        names, outlines, metrics, mapping = [".notdef"], {}, {}, {}
+        outlines[".notdef"] = TTGlyphPen(None).glyph()
         metrics[".notdef"] = (half, 0)
         for ch in sorted(SQUEEZABLE):
             g = cmap.get(ord(ch))
             if g is None:
                 continue
             name = f"uni{ord(ch):04X}"
-            pen = T2CharStringPen(half, None)
+            pen = TTGlyphPen(None)
+            # TrueType outlines (quadratic): a CFF font of its own would be a non-CID
+            # CFF under a CID font in the PDF, which PDF/A does not allow
+            target = Cu2QuPen(pen, max_err=1.0, reverse_direction=True)
             # an opening mark's ink is in the right half of its em: move it left
             shift = half - upem if ch in SQUEEZE_OPENING else 0
-            glyphs[g].draw(TransformPen(pen, (1, 0, 0, 1, shift, 0)) if shift else pen)
-            charstrings[name] = pen.getCharString()
+            glyphs[g].draw(TransformPen(target, (1, 0, 0, 1, shift, 0)) if shift else target)
+            outlines[name] = pen.glyph()
             metrics[name] = (half, 0)
             mapping[ord(ch)] = name
             names.append(name)
     ps = f"{face}-HalfwidthPunct"
-    fb = FontBuilder(upem, isTTF=False)
+    fb = FontBuilder(upem, isTTF=True)
     fb.setupGlyphOrder(names)
     fb.setupCharacterMap(mapping)
-    fb.setupCFF(ps, {"FullName": f"{face} halfwidth punctuation"}, charstrings, {})
+    fb.setupGlyf(outlines)
     fb.setupHorizontalMetrics(metrics)
     fb.setupHorizontalHeader(ascent=ascent, descent=descent)
     fb.setupNameTable({"familyName": HALF_PUNCT, "styleName": "Regular", "psName": ps})
@@ -261,5 +265,5 @@ def half_punct_css() -> str:
     if data is None:
         return ""
     return (f'@font-face {{ font-family: "{HALF_PUNCT}"; '
-            f"src: url(data:font/otf;base64,{base64.b64encode(data).decode('ascii')}) "
-            "format('opentype'); }")
+            f"src: url(data:font/ttf;base64,{base64.b64encode(data).decode('ascii')}) "
+            "format('truetype'); }")

@@ -39,7 +39,7 @@ import functools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..style import house_style
 
@@ -190,6 +190,17 @@ def editions() -> tuple[Edition, Edition]:
         - round(hs.page["right_mm"] * 1440 / 25.4)
     docx = Edition("docx", twips / 20, g["docx_char_spacing_pt"], 0.5, step_pt=0.05)
     return pdf, docx
+
+
+def loose(ed: Edition) -> Edition:
+    """``ed`` for a line that is not filled to the edge (a right-aligned 署名): Chinese
+    condensed as in the PDF edition, to the nearest step ``ed`` can set, so both
+    editions draw such lines alike."""
+    pdf = editions()[0]
+    if not ed.step_pt or ed is pdf:
+        return ed
+    steps = round(pdf.condense_pt / ed.step_pt)
+    return replace(ed, name=ed.name + "-loose", condense_pt=round(steps * ed.step_pt, 2))
 
 
 def glyphs_of(pieces: list[tuple[str, Style]], size: float) -> list[Glyph]:
@@ -635,3 +646,19 @@ def signature_places(orgs: list[str], date: str | None, size: float, ed: Edition
     start = ed.block_pt - org_right - w_org          # the 署名's first character
     date_right = ed.block_pt - (start + offset) - w_date if date else right
     return [ed.block_pt - start - w for w in widths], date_right
+
+
+def first_indent_chars(indent: str | None) -> int | None:
+    """The first-line indent (字) a paragraph is set with, from its canonical @indent.
+
+    The house style indents paragraphs two 字 (GB/T 9704 7.3.3).  @indent records
+    how far the page indented the line, by whatever means (　　, eight &nbsp;, a
+    CSS text-indent): an indented line is a paragraph, set at two 字; a line the
+    page set flush (0) stays flush.  None: no @indent (the caller's default)."""
+    if indent is None:
+        return None
+    try:
+        n = int(indent)
+    except ValueError:
+        return None
+    return house_style().role("body")["first_indent_chars"] if n > 0 else 0

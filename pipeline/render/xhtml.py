@@ -22,7 +22,7 @@ from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from .titlebreak import break_title
 from .wording import picture_placeholder
-from .lines import editions, signature_places
+from .lines import editions, first_indent_chars, signature_places
 from .xhtml_lines import set_lines, set_single_line
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -65,6 +65,7 @@ def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
     set_lines(root)
     _tables(root)
     _signature(root)
+    _subtitle(root)
     page.warnings += _figures(root, resource_dir)
     return page
 
@@ -95,7 +96,7 @@ def _indents(root: etree._Element) -> None:
     cell = grid()["cell"]
     marked = root.findall(f".//{H}p[@data-indent]")
     for p in marked:
-        n = int(p.attrib.pop("data-indent"))
+        n = first_indent_chars(p.attrib.pop("data-indent")) or 0
         if "attachment-note" in (p.get("class") or ""):
             continue  # 附件说明 has its own places (GB/T 9704 7.3.4); the source's indent is not added
         p.set("style", f"text-indent: {pt(n * cell)}")
@@ -116,6 +117,25 @@ def _tables(root: etree._Element) -> None:
             div.set("class", "table narrow landscape")
         elif cols >= t["narrow_from_cols"]:
             div.set("class", "table narrow")
+
+
+def _subtitle(root: etree._Element) -> None:
+    """A subtitle the body opens with (a work report's "——在…会议上的讲话") sits on
+    the line under the title, centred; the 空一行 goes under the subtitle instead."""
+    body = root.find(f".//{H}div[@class='body']")
+    title = root.find(f".//{H}h1")
+    if body is None or title is None or title.getnext() is not body:
+        return  # a 发文字号 line stands between them
+    subs = []
+    for el in body:
+        if el.tag == f"{H}p" and "subtitle" in (el.get("class") or "").split():
+            subs.append(el)
+        else:
+            break
+    if subs:
+        pitch = pt(grid()["pitch"])
+        subs[0].set("style", f"margin-top: -{pitch}")
+        subs[-1].set("style", (subs[-1].get("style", "") + f"; margin-bottom: {pitch}").lstrip("; "))
 
 
 def _signature(root: etree._Element) -> None:
