@@ -259,15 +259,15 @@ RAGGED_COST = 1000.0     # a line that cannot be filled (a word longer than the 
 LOOK_BACK = 6            # how many characters a break may move back from the furthest fit
 
 
-def can_break(gl: list[Glyph], i: int) -> bool:
-    """May a line end before gl[i]?"""
+def can_break(gl: list[Glyph], i: int, *, words: bool = True) -> bool:
+    """May a line end before gl[i]?  Never before a closing mark or after an opening
+    one; with ``words``, never inside a Latin word, a number, a URL or 6·23 either."""
     a, b = gl[i - 1], gl[i]
     if b.ch in NO_START or a.ch in NO_END:
         return False
-    if a.ch in SPACES or b.ch in SPACES:
+    if a.ch in SPACES or b.ch in SPACES or not words:
         return True
-    # Latin words, numbers, URLs and 6·23 stay whole (Latin script on both sides)
-    return not (a.script == LATIN and b.script == LATIN)
+    return not (script(a.ch) == LATIN and script(b.ch) == LATIN)
 
 
 class _Widths:
@@ -386,6 +386,11 @@ def break_lines(gl: list[Glyph], size: float, first_indent: float, rest_indent: 
         for e in range(end, max(start, end - LOOK_BACK), -1):
             if can_break(gl, e):
                 out.append((e, frozenset()))
+        if not out:  # a long unbreakable stretch: the latest break that keeps 避头尾,
+            # even inside a Latin run longer than the line; else at the edge
+            e = next((e for e in range(end, start, -1) if can_break(gl, e)), None) \
+                or next((e for e in range(end, start, -1) if can_break(gl, e, words=False)), end)
+            out.append((e, frozenset()))
         # one or two glyphs more, when marks of the line are set half-width (标点挤压):
         # keeps up a closing mark that would open the next line, or lets an opening
         # mark go down with what it opens without leaving a gap
@@ -413,10 +418,15 @@ def break_lines(gl: list[Glyph], size: float, first_indent: float, rest_indent: 
         for e, sq in opts[s]:
             c = cost(s, e, sq)
             if c is None:
-                c = RAGGED_COST
+                continue  # does not fit
             total = c + best[e][0]
             if found is None or total < found[0]:
                 found = (total, e, sq)
+        if found is None:  # nothing fits: one glyph at least, ragged
+            e = max(furthest(s), s + 1)
+            if e not in best:
+                e = min(k for k in best if k > s)
+            found = (RAGGED_COST + best[e][0], e, frozenset())
         best[s] = found
     lines, s = [], 0
     while s < n:
