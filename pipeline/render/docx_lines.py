@@ -33,7 +33,9 @@ def write_runs(target: etree._Element, laid: Laid, base_face: str, hs: HouseStyl
     style_twips = round(style_spacing_pt * 20)
     gl = laid.glyphs
     runs: list[tuple[tuple, str]] = []
-    for line, ls in zip(laid.lines, spacing):
+    for li, (line, ls) in enumerate(zip(laid.lines, spacing)):
+        if li and laid.lines[li - 1].last:
+            runs.append((("br",), ""))  # a forced break of the source (<br>)
         for i, v in zip(range(line.start, line.end), ls):
             g = gl[i]
             if i + 1 < line.end and auto_space(g.ch, gl[i + 1].ch):
@@ -41,7 +43,7 @@ def write_runs(target: etree._Element, laid: Laid, base_face: str, hs: HouseStyl
             twips = round(v * 20)
             face = g.style.face if g.style.face != base_face else None
             key = (face, twips, g.squeezed)
-            if runs and twips == 0 and not g.squeezed and g.script != LATIN:
+            if runs and runs[-1][0] != ("br",) and twips == 0 and not g.squeezed and g.script != LATIN:
                 # the last Chinese character of a stretch of one script or format:
                 # LibreOffice never condenses it; written in the run before it (not a
                 # run of its own, whose start would end that run and uncondense its
@@ -49,12 +51,16 @@ def write_runs(target: etree._Element, laid: Laid, base_face: str, hs: HouseStyl
                 prev = runs[-1][0]
                 if prev[0] == face and not prev[2] and prev[1] < 0:
                     key = prev
-            if runs and runs[-1][0] == key:
+            if runs and runs[-1][0] == key and key != ("br",):
                 runs[-1] = (key, runs[-1][1] + g.ch)
             else:
                 runs.append((key, g.ch))
     style_twips = round(style_spacing_pt * 20)
-    for (face, twips, squeezed), text in runs:
+    for key, text in runs:
+        if key == ("br",):
+            target.append(ox.break_run())
+            continue
+        face, twips, squeezed = key
         rpr = ox.el("rPr")
         if face is not None:
             rpr.append(ox.rfonts(hs.typeface(face).office_name, latin))

@@ -151,6 +151,7 @@ class Glyph:
     width: float = 0.0      # natural advance in pt
     half: bool = False      # drawn narrower than 0.8 em (Latin, digits): the grid ends here
     squeezed: bool = False  # a closing mark set half-width (标点挤压)
+    breaks: bool = False    # a forced line break (<br>) follows it
 
 
 @dataclass
@@ -173,6 +174,9 @@ class Edition:
     #: a line's last character is condensed whatever follows it (the PDF sets every
     #: character's spacing itself; LibreOffice drops it there too, but has more room)
     condenses_line_end: bool = False
+    #: digits and Latin letters condensed like Chinese (the PDF when it draws a line
+    #: chosen with the Word edition's rules: fewer runs of their own, same line ends)
+    condenses_latin: bool = False
 
     def cell(self, size: float) -> float:
         return size + self.condense_pt
@@ -190,6 +194,16 @@ def editions() -> tuple[Edition, Edition]:
         - round(hs.page["right_mm"] * 1440 / 25.4)
     docx = Edition("docx", twips / 20, g["docx_char_spacing_pt"], 0.5, step_pt=0.05)
     return pdf, docx
+
+
+def drawn(ed: Edition) -> Edition:
+    """How ``ed`` draws lines chosen with the common rules: the PDF condenses every
+    character alike (its line ends where the choice said; the characters before the
+    first half-width glyph stay on the grid exactly), the Word edition as LibreOffice
+    does (the choice's own rules are its)."""
+    if ed.name != "pdf":
+        return ed
+    return replace(ed, name="pdf-drawn", drops_last=False, condenses_latin=True)
 
 
 def loose(ed: Edition) -> Edition:
@@ -282,35 +296,42 @@ class _Widths:
     def __init__(self, gl: list[Glyph], ed: Edition, size: float) -> None:
         self.gl, self.ed, self.size = gl, ed, size
         n = len(gl)
-        self.base = [self._base(i) for i in range(n)]
+        self.cond = [self.condensed(i) for i in range(n)]
+        self.base = [g.width + (ed.condense_pt if c else 0.0) for g, c in zip(gl, self.cond)]
         space = auto_space_pt(size)
-        self.auto = [space if i + 1 < n and auto_space(gl[i].ch, gl[i + 1].ch) else 0.0
-                     for i in range(n)]
+        self.auto = [space if i + 1 < n and not gl[i].breaks and auto_space(gl[i].ch, gl[i + 1].ch)
+                     else 0.0 for i in range(n)]
         self.cb, self.ca = [0.0], [0.0]
         for b, a in zip(self.base, self.auto):
             self.cb.append(self.cb[-1] + b)
             self.ca.append(self.ca[-1] + a)
+        # what changes when glyph i ends a line (its condensing, PDF: always applied)
+        self.end_adjust = [0.0 if self.cond[i] == self.line_end_condensed(i)
+                           else ed.condense_pt for i in range(n)]
+        # the first half-width glyph at or after each position (n: none)
+        self.next_half = [n] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            self.next_half[i] = i if gl[i].half else self.next_half[i + 1]
 
     def condensed(self, i: int, squeezed: frozenset[int] = frozenset()) -> bool:
         gl, ed = self.gl, self.ed
         g = gl[i]
-        if g.script != ASIAN or g.half or i in squeezed:
+        if i in squeezed:
             return False
+        if g.script != ASIAN or g.half:
+            return ed.condenses_latin and not g.ch.isspace()
         if not ed.drops_last:
             return True
-        nxt = gl[i + 1] if i + 1 < len(gl) else None
+        nxt = gl[i + 1] if i + 1 < len(gl) and not g.breaks else None
         return nxt is not None and nxt.script == ASIAN and not nxt.half \
-            and nxt.style == g.style and i + 1 not in squeezed
-
-    def _base(self, i: int) -> float:
-        return self.gl[i].width + (self.ed.condense_pt if self.condensed(i) else 0.0)
+            and (nxt.style is g.style or nxt.style == g.style) and i + 1 not in squeezed
 
     def line_end_condensed(self, i: int, squeezed: frozenset[int] = frozenset()) -> bool:
         """Is glyph i condensed when it ends a line?"""
         g = self.gl[i]
         if self.ed.condenses_line_end:
             return g.script == ASIAN and not g.half and i not in squeezed
-        return self.condensed(i, squeezed)
+        return self.condensed(i, squeezed) if squeezed else self.cond[i]
 
     def width(self, start: int, end: int, squeezed: frozenset[int] = frozenset()) -> float:
         """Natural width of the line gl[start:end] with the given glyphs squeezed
@@ -319,12 +340,12 @@ class _Widths:
             end -= 1
         w = self.cb[end] - self.cb[start] + self.ca[end - 1] - self.ca[start]
         last = end - 1
-        if last not in squeezed and self.condensed(last) != self.line_end_condensed(last):
-            w += self.ed.condense_pt
+        if last not in squeezed:
+            w += self.end_adjust[last]
         for i in squeezed:
             w -= self.base[i] - self.gl[i].width * squeeze_em()
             j = i - 1
-            if j >= start and j not in squeezed and self.base[j] != self.gl[j].width \
+            if j >= start and j not in squeezed and self.cond[j] \
                     and not self.condensed(j, squeezed):
                 w -= self.base[j] - self.gl[j].width  # its neighbour is now a run end
         return w
@@ -349,8 +370,21 @@ def break_lines(gl: list[Glyph], size: float, first_indent: float, rest_indent: 
         return ed.block_pt - (first_indent if start == 0 else rest_indent) - ed.margin_pt
 
     def furthest(start: int) -> int:
-        room, end = avail(start), start
-        while end < n and W.width(start, end + 1) <= room + 1e-6:
+        """The most glyphs from ``start`` that fit, natural spacing."""
+        room = avail(start) + 1e-6
+        # prefix sums give the width to within a glyph's end adjustment: bisect, then step
+        lo, hi = start, n
+        base = W.cb[start] + W.ca[start]
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if W.cb[mid] + W.ca[mid - 1] - base <= room + abs(ed.condense_pt) + 1e-6:
+                lo = mid
+            else:
+                hi = mid - 1
+        end = lo
+        while end > start and W.width(start, end) > room:
+            end -= 1
+        while end < n and W.width(start, end + 1) <= room:
             end += 1
         return end
 
@@ -369,8 +403,8 @@ def break_lines(gl: list[Glyph], size: float, first_indent: float, rest_indent: 
         vis = end
         while vis - start > 1 and gl[vis - 1].ch in SPACES:
             vis -= 1
-        k = next((i for i in range(start, vis) if gl[i].half or i in sq), None)
-        gaps = vis - 1 - k if k is not None else 0
+        k = min(W.next_half[start], min(sq, default=n))
+        gaps = vis - 1 - k if k < vis else 0
         if gaps >= 1:
             per = slack / gaps
             return c + 10 * (per / cell) ** 2 + (5.0 if per > 0.25 * size else 0.0)
@@ -380,9 +414,12 @@ def break_lines(gl: list[Glyph], size: float, first_indent: float, rest_indent: 
         end = furthest(start)
         if end == n:
             return [(n, frozenset())]
-        out = []
         if end == start:  # one glyph wider than the line: it goes alone
             return [(start + 1, frozenset())]
+        near_end = n - end <= 2 * LOOK_BACK   # the paragraph's last line is at stake (孤字)
+        if not near_end and can_break(gl, end) and (cost(start, end, frozenset()) or 0.0) <= 0.0:
+            return [(end, frozenset())]        # a clean, flush break: nothing to weigh
+        out = []
         for e in range(end, max(start, end - LOOK_BACK), -1):
             if can_break(gl, e):
                 out.append((e, frozenset()))
@@ -440,7 +477,8 @@ def break_lines(gl: list[Glyph], size: float, first_indent: float, rest_indent: 
 
 # ---------------------------------------------------------------------------- spacing
 
-def line_spacing(gl: list[Glyph], line: Line, size: float, indent: float, ed: Edition) -> list[float]:
+def line_spacing(gl: list[Glyph], line: Line, size: float, indent: float, ed: Edition,
+                 widths: "_Widths | None" = None) -> list[float]:
     """The letter-spacing of each glyph of ``line`` in ``ed`` (pt, added after the
     glyph; a squeezed glyph is drawn half-width by the renderer and gets none),
     such that a line that is not the last ends on the right edge.
@@ -449,7 +487,7 @@ def line_spacing(gl: list[Glyph], line: Line, size: float, indent: float, ed: Ed
     Chinese character there is no longer condensed before any Latin glyph gets
     more (in both editions, so a stretch never ends in a negative spacing, which
     LibreOffice would drop)."""
-    W = _Widths(gl, ed, size)
+    W = widths or _Widths(gl, ed, size)
     sq = frozenset(i for i in range(line.start, line.end) if gl[i].squeezed)
     s, e = line.start, line.end
     spacing = []
@@ -482,23 +520,33 @@ def line_spacing(gl: list[Glyph], line: Line, size: float, indent: float, ed: Ed
     cap = {j: (_rules()["max_gap_em"] * size if _touches_cjk(gl, s + j) else float("inf"))
            for j in gaps}
 
-    def added(level: float) -> float:
-        return sum(max(spacing[j], min(level, max(cap[j], spacing[j]))) - spacing[j] for j in gaps)
-
-    lo, hi = min(spacing[j] for j in gaps), max(spacing[j] for j in gaps) + slack
-    if added(hi) < slack - 1e-6:   # the caps leave slack over: share it out uncapped
-        cap = {j: float("inf") for j in gaps}
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if added(mid) > slack:
-            hi = mid
-        else:
-            lo = mid
+    lo = _water_level({j: spacing[j] for j in gaps}, cap, slack)
     for j in gaps:
         spacing[j] = max(spacing[j], min(lo, max(cap[j], spacing[j])))
     # (Word's steps: what rounding down leaves, a step or so per gap, the renderer's own
     # justification spreads; more steps here would split runs and change their ends)
     return _quantise(spacing, ed)
+
+
+def _water_level(base: dict[int, float], cap: dict[int, float], slack: float) -> float:
+    """The level L at which raising every gap j to min(max(base_j, L), cap_j) adds
+    ``slack`` in all (the lowest raised first; capped gaps stop at their cap); the
+    caps are dropped when they cannot hold the slack."""
+    def added(level: float, caps: dict[int, float]) -> float:
+        return sum(max(b, min(level, max(caps[j], b))) - b for j, b in base.items())
+
+    points = sorted({*base.values(), *(c for c in cap.values() if c != float("inf"))})
+    if added(points[-1] + slack, cap) < slack - 1e-9:
+        cap = {j: float("inf") for j in base}
+        points = sorted(set(base.values()))
+    # added() is piecewise linear between the points: find the segment, then solve
+    prev = points[0]
+    for p in [*points[1:], points[-1] + slack + 1.0]:
+        if added(p, cap) >= slack - 1e-12:
+            lo_v, hi_v = added(prev, cap), added(p, cap)
+            return prev + (slack - lo_v) * (p - prev) / (hi_v - lo_v) if hi_v > lo_v else p
+        prev = p
+    return prev
 
 
 def _touches_cjk(gl: list[Glyph], i: int) -> bool:
@@ -530,7 +578,8 @@ class Laid:
 
     def spacing(self, ed: Edition) -> list[list[float]]:
         """Each line's per-glyph letter-spacing in edition ``ed``."""
-        return [line_spacing(self.glyphs, ln, self.size, self.indent_pt(ln, ed), ed)
+        widths = _Widths(self.glyphs, ed, self.size) if self.glyphs else None
+        return [line_spacing(self.glyphs, ln, self.size, self.indent_pt(ln, ed), ed, widths)
                 for ln in self.lines]
 
 
@@ -596,6 +645,8 @@ def lay_out(segments: list[list[tuple[str, Style]]], size: float, first_indent: 
         first = first_indent if si == 0 else rest_indent
         for ln in break_lines(gl, size, _pt(first, pdf, size), _pt(rest_indent, pdf, size), pdf):
             lines.append(Line(ln.start + offset, ln.end + offset, ln.last))
+        if gl:
+            gl[-1].breaks = True
         glyphs += gl
     return Laid(glyphs, lines, first_indent, rest_indent, size)
 

@@ -80,6 +80,17 @@ def provenance_time(doc: etree._Element) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
+def stylesheets_for(page) -> list:
+    """The stylesheets a page is laid out with: the house stylesheet (its fonts by
+    exact program), and the half-width punctuation face when a line squeezes a mark.
+    (bench/ lays out the same XHTML with the same sheets in bare WeasyPrint.)"""
+    weasyprint, font_config, css = _weasy()
+    sheets = [css]
+    if any("sq" in (el.get("class") or "").split() for el in page.root.iter(f"{{{XHTML}}}span")):
+        sheets.append(_half_punct_sheet())  # squeezed closing marks (render/lines.py)
+    return sheets
+
+
 def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
                resource_dir: Path | None = None, validate: bool = False) -> list[str]:
     """Render ``doc`` to an archival PDF at ``out``; return one-line warnings.
@@ -113,7 +124,7 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     collect = _Collect()
     _WP_LOGGER.addHandler(collect)
     try:
-        sheets = [css]
+        sheets = stylesheets_for(page)
         if missing:  # a generated box glyph: PDF/A forbids .notdef, the text keeps the character
             sheets.append(weasyprint.CSS(string=last_resort_css(missing), font_config=font_config,
                                          url_fetcher=fetcher))
@@ -121,8 +132,6 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
                        attachments=[attachment], pdf_identifier=identifier,
                        uncompressed_pdf=False)
 
-        if any("sq" in (el.get("class") or "").split() for el in page.root.iter(f"{{{XHTML}}}span")):
-            sheets.append(_half_punct_sheet())  # squeezed closing marks (render/lines.py)
         html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
                                url_fetcher=fetcher, media_type="print")
         # one layout: the lines are chosen already (render/lines.py, xhtml_lines.py)

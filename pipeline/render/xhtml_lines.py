@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..style import house_style
 from .css import grid, pt
-from .lines import (LATIN, Laid, Style, attachment_indents, editions, lay_out, pieces)
+from .lines import LATIN, Laid, Style, attachment_indents, drawn, editions, lay_out, pieces
 
 XHTML = "http://www.w3.org/1999/xhtml"
 H = f"{{{XHTML}}}"
@@ -116,7 +116,7 @@ def _rebuild(span: etree._Element, laid: Laid, face: str) -> None:
         else:
             last.tail = (last.tail or "") + t
 
-    spacing = laid.spacing(editions()[0])
+    spacing = laid.spacing(drawn(editions()[0]))
     for li, (line, ls) in enumerate(zip(laid.lines, spacing)):
         if li:
             last = etree.SubElement(span, f"{H}br")
