@@ -13,7 +13,8 @@ import pytest
 from pipeline.canonical import serialize
 from tests.support.gold_xml import gold_document
 
-SHARED = Path(os.environ.get("GOVDOC_SHARED", "/work/shared"))
+# ../shared beside the repository (GOVDOC_SHARED overrides)
+SHARED = Path(os.environ.get("GOVDOC_SHARED") or (Path(__file__).resolve().parents[1] / ".." / "shared")).resolve()
 CORPUS = SHARED / "corpus"
 CHECKER = SHARED / "tools" / "check_pdf.py"
 
