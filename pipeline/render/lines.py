@@ -50,6 +50,10 @@ NO_START = frozenset("，。、；：？！）》」』〕】〉〗”’％‰�
                      ",.;:?!)]}%｝］｠〙〛")
 #: May not end a line (避尾): opening marks, and currency signs before a number.
 NO_END = frozenset("（《「『〔【〈〖“‘([{＄￥$£¥｛［｟〘〚")
+#: Closing marks LibreOffice keeps with a Latin letter or digit after them (measured:
+#: no break in "，2019" or "”ABC", as in "：2019" there is): no line ends there.
+GLUE_BEFORE_LATIN = frozenset("，。、）》」』〕】〉〗”’］｝")
+
 #: Marks whose ink fills one half of the em, which may be set half-width (标点挤压):
 #: closing marks (ink on the left) and opening marks (ink on the right).
 SQUEEZE_CLOSING = frozenset("，。、；：！）》」』〕】〉〗”’")
@@ -278,6 +282,8 @@ def can_break(gl: list[Glyph], i: int, *, words: bool = True) -> bool:
     one; with ``words``, never inside a Latin word, a number, a URL or 6·23 either."""
     a, b = gl[i - 1], gl[i]
     if b.ch in NO_START or a.ch in NO_END:
+        return False
+    if a.ch in GLUE_BEFORE_LATIN and b.ch.isascii() and b.ch.isalnum():
         return False
     if a.ch in SPACES or b.ch in SPACES or not words:
         return True

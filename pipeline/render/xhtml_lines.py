@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..style import house_style
 from .css import grid, pt
-from .lines import LATIN, Laid, Style, attachment_indents, drawn, editions, lay_out, pieces
+from .lines import LATIN, SPACES, Laid, Style, attachment_indents, drawn, editions, lay_out, pieces
 
 XHTML = "http://www.w3.org/1999/xhtml"
 H = f"{{{XHTML}}}"
@@ -121,6 +121,11 @@ def _rebuild(span: etree._Element, laid: Laid, face: str) -> None:
         if li:
             last = etree.SubElement(span, f"{H}br")
         runs: list[tuple[tuple, str]] = []
+        ls = list(ls)
+        j = line.end - 1
+        while j > line.start and laid.glyphs[j].ch in SPACES and li + 1 < len(laid.lines):
+            ls[j - line.start] = -laid.glyphs[j].width  # white space at a line end hangs:
+            j -= 1                                      # no width (else the line overflows)
         for g, v in zip(laid.glyphs[line.start:line.end], ls):
             cls = []
             if g.style.face != face:
