@@ -22,7 +22,7 @@ from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from .titlebreak import break_title
 from .wording import picture_placeholder
-from .lines import editions, first_indent_chars, signature_places
+from .lines import drawn, editions, first_indent_chars, signature_places
 from .xhtml_lines import set_lines, set_single_line
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -149,7 +149,7 @@ def _signature(root: etree._Element) -> None:
         date = sig.find(f"{H}p[@class='sig-date']")
         texts = [" ".join("".join(o.itertext()).split()) for o in orgs]
         date_text = " ".join("".join(date.itertext()).split()) if date is not None else None
-        org_right, date_right = signature_places(texts, date_text, size, editions()[0])
+        org_right, date_right = signature_places(texts, date_text, size, drawn(editions()[0]))
         for el, right in [*zip(orgs, org_right), *([(date, date_right)] if date is not None else [])]:
             set_single_line(el, house_style().role("signature")["font"])
             el.set("style", f"padding-right: {pt(max(right, 0.0))}; white-space: nowrap")
