@@ -13,7 +13,8 @@ import pytest
 from pipeline.canonical import serialize
 from tests.support.gold_xml import gold_document
 
-SHARED = Path(os.environ.get("GOVDOC_SHARED", "/work/shared"))
+# ../shared beside the repository (GOVDOC_SHARED overrides)
+SHARED = Path(os.environ.get("GOVDOC_SHARED") or (Path(__file__).resolve().parents[1] / ".." / "shared")).resolve()
 CORPUS = SHARED / "corpus"
 CHECKER = SHARED / "tools" / "check_pdf.py"
 
@@ -178,3 +179,166 @@ def extracted(doc_id: str) -> Extracted:
     except ImportError:
         pytest.skip("extractor not available on this branch")
     return Extracted(pages[0], _out_dir())
+
+
+# ------------------------------------------------------------------ fonts as embedded
+
+def embedded_programs(pdf_path: Path) -> dict[str, str]:
+    """Font name as pdfplumber reports it -> the PostScript name inside the embedded
+    font program (CFF Name INDEX, sfnt name 6, or the Type 1 /FontName): what is
+    really drawn, whatever the PDF's /BaseFont says."""
+    import io
+    import re
+
+    import pikepdf
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+
+    out: dict[str, str] = {}
+    with pikepdf.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            for _, font in (page.obj.Resources.get("/Font") or {}).items():
+                name = str(font.get("/BaseFont", "?")).lstrip("/")
+                desc = font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font \
+                    else font.get("/FontDescriptor")
+                if desc is None or name in out:
+                    continue
+                for key in ("/FontFile3", "/FontFile2", "/FontFile"):
+                    if key not in desc:
+                        continue
+                    data = desc[key].read_bytes()
+                    if data[:4] in (b"OTTO", b"\x00\x01\x00\x00", b"true"):
+                        with TTFont(io.BytesIO(data)) as tt:
+                            out[name] = tt["name"].getDebugName(6) or ""
+                    elif key == "/FontFile3":
+                        cff = CFFFontSet()
+                        cff.decompile(io.BytesIO(data), None)
+                        out[name] = cff.fontNames[0]
+                    else:
+                        m = re.search(rb"/FontName\s*/([^\s/]+)", data)
+                        out[name] = m.group(1).decode("latin-1") if m else ""
+                    break
+    return out
+
+
+def faces_of(pdf_path: Path, page_no: int = 0) -> list[tuple[str, str, float]]:
+    """(character, embedded program name, size) of every glyph drawn on a page."""
+    import pdfplumber
+
+    programs = embedded_programs(pdf_path)
+    with pdfplumber.open(pdf_path) as pdf:
+        return [(c["text"], programs.get(c["fontname"], c["fontname"]), round(c["size"], 1))
+                for c in pdf.pages[page_no].chars if c["text"].strip()]
+
+
+def glyph_bounds(pdf_path: Path, char: str) -> tuple | None:
+    """The outline bounds (font units) of the glyph the PDF draws for ``char``, read
+    from the embedded program: tells which design a fallback face gave it."""
+    import io
+
+    import pikepdf
+    from fontTools import t1Lib
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    with pikepdf.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            for _, font in (page.obj.Resources.get("/Font") or {}).items():
+                tu = font.get("/ToUnicode")
+                if tu is None:
+                    continue
+                cmap = _to_unicode(tu.read_bytes())
+                codes = [c for c, u in cmap.items() if u == char]
+                if not codes:
+                    continue
+                desc = font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font \
+                    else font.FontDescriptor
+                if "/FontFile3" in desc:   # WeasyPrint: an OpenType subset, glyph ids kept
+                    with TTFont(io.BytesIO(desc.FontFile3.read_bytes())) as tt:
+                        order = tt.getGlyphOrder()
+                        gs = tt.getGlyphSet()
+                        pen = BoundsPen(gs)
+                        gs[order[codes[0]]].draw(pen)
+                        return pen.bounds
+                if "/FontFile" in desc:    # LibreOffice: Type 1, its built-in encoding
+                    t1 = t1Lib.T1Font.__new__(t1Lib.T1Font)
+                    t1.data, t1.encoding = desc.FontFile.read_bytes(), "ascii"
+                    name = t1["Encoding"][codes[0]]
+                    pen = BoundsPen(None)
+                    t1.getGlyphSet()[name].draw(pen)
+                    return pen.bounds
+    return None
+
+
+def _to_unicode(data: bytes) -> dict[int, str]:
+    import re
+
+    out: dict[int, str] = {}
+    text = data.decode("latin-1")
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for src, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            out[int(src, 16)] = bytes.fromhex(dst).decode("utf-16-be", "replace")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+        for a, b, dst in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            start = int(dst, 16)
+            for k, code in enumerate(range(int(a, 16), int(b, 16) + 1)):
+                out[code] = chr(start + k)
+    return out
+
+
+def sc_and_jp_bounds(char: str) -> tuple[tuple, tuple]:
+    """Bounds of ``char`` in the Simplified Chinese and the Japanese face of the
+    installed Noto Serif CJK collection (they differ for a few characters: 堃)."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    from pipeline.render.fonts import program_files
+
+    path = program_files().get("NotoSerifCJKsc-Regular")
+    if path is None:
+        pytest.skip("Noto Serif CJK is not installed")
+    out = []
+    for ps in ("NotoSerifCJKsc-Regular", "NotoSerifCJKjp-Regular"):
+        index = next(i for i in range(8) if _face_name(path, i) == ps)
+        with TTFont(str(path), fontNumber=index, lazy=True) as tt:
+            gs = tt.getGlyphSet()
+            pen = BoundsPen(gs)
+            gs[tt.getBestCmap()[ord(char)]].draw(pen)
+            out.append(pen.bounds)
+    return out[0], out[1]
+
+
+def _face_name(path: Path, index: int) -> str:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), fontNumber=index, lazy=True) as tt:
+        return tt["name"].getDebugName(6)
+
+
+# ------------------------------------------------------------------ the strict checker
+
+def source_held(doc) -> dict[str, int]:
+    """What the source text itself holds that check_pdf --strict reports: ASCII
+    punctuation beside Chinese, and white space beside Chinese (counts)."""
+    import re
+
+    body = doc.find(f"{C}body")
+    text = "".join(body.itertext()) if body is not None else ""
+    text = re.sub(r"[\n\t]+\s*", "", text)  # the XML's own indentation
+    cjk = r"[\u3000-\u9fff\uff00-\uffef]"
+    return {
+        "half_width_punctuation": len(re.findall(rf"(?<={cjk})[,;:!?()]|[,;:!?()](?={cjk})", text)),
+        "spaces_in_chinese_text": len(re.findall(rf"(?<={cjk})[ \u3000\u00a0]+|[ \u3000\u00a0]+(?={cjk})", text)),
+    }
+
+
+def strict_faults(cp, m: dict, doc, *, allow: tuple[str, ...] = ()) -> list[str]:
+    """check_pdf's --strict faults that the source text does not explain: its
+    half-width punctuation and spaces are the page's own (counts compared), every
+    other fault is the renderer's.  ``allow``: verdict phrases owned elsewhere."""
+    held = source_held(doc)
+    m = dict(m)
+    for key in held:
+        if m.get(key) and m[key] <= held[key]:
+            m[key] = 0
+    return [f for f in cp.strict_faults(m) if not any(a in f for a in allow)]

@@ -218,12 +218,16 @@ def test_signature_block(sample):
     d = docx.Document(str(out))
     org = next(p for p in d.paragraphs if p.style.name == "Signature")
     date = next(p for p in d.paragraphs if p.style.name == "Signature Date")
-    assert date.text == "2024年3月8日"
-    date_style = d.styles["Signature Date"].element
-    ind = date_style.pPr.find(qn("w:ind"))
-    assert ind.get(qn("w:rightChars")) == "400"  # right-indented four 字
-    # 某某市人民政府 (7 cells) centred over 2024年3月8日 (digits half a cell: 6 cells)
-    assert org._p.pPr.find(qn("w:ind")).get(qn("w:rightChars")) == str(round((4 + (6 - 7) / 2) * 100))
+    assert date.text == "2024年3月8日" and org.text == "某某市人民政府"
+    # without a seal (7.3.5.2): the date (longer than 某某市人民政府 less two 字) two 字
+    # from the right edge, the 署名 moved left so that the date starts two 字 right of
+    # it; where the characters land is measured on the renderings
+    # (test_docx_libreoffice.py, test_pdf_parts.py)
+    two = 2 * 316  # twips: two cells of 15.8 pt (the unfilled lines' pitch)
+    org_right = int(org._p.pPr.find(qn("w:ind")).get(qn("w:right")))
+    date_right = int(date._p.pPr.find(qn("w:ind")).get(qn("w:right")))
+    assert abs(date_right - two) <= 10
+    assert org_right > date_right
     note = d.paragraphs[-1]
     assert note.style.name == "Note" and note.text == "（此件公开发布）"
     # the body's last line goes with the signature (no page of signature alone)
@@ -439,18 +443,22 @@ def test_roles_align_and_indent(tmp_path):
     body = E("body")
     sub(body, "p", "（此件公开发布）", role="note")
     sub(body, "p", "居中一行", align="center")
-    sub(body, "p", "缩进四字", indent="4")
+    sub(body, "p", "页面上缩进四字（八个空格）的段落", indent="4")
+    sub(body, "p", "顶格的一行", indent="0")
     sub(body, "p", "副标题", role="subtitle")
     out = tmp_path / "r.docx"
     render_docx(make_doc(body), out)
     d = docx.Document(str(out))
     ps = d.paragraphs[1:]
-    assert [p.style.name for p in ps] == ["Note", "Normal", "Normal", "Subtitle"]
+    assert [p.style.name for p in ps] == ["Note", "Normal", "Normal", "Normal", "Subtitle"]
     centre = ps[1]._p.pPr
     assert centre.find(qn("w:jc")).get(qn("w:val")) == "center"
     assert centre.find(qn("w:ind")).get(qn("w:firstLineChars")) == "0"
+    # an indented line is a paragraph: two 字, however far the page indented it
     ind = ps[2]._p.pPr.find(qn("w:ind"))
-    assert ind.get(qn("w:firstLineChars")) == "400" and ind.get(qn("w:firstLine")) == "1260"
+    assert ind.get(qn("w:firstLineChars")) == "200" and ind.get(qn("w:firstLine")) == "630"
+    flush = ps[3]._p.pPr.find(qn("w:ind"))
+    assert flush.get(qn("w:firstLineChars")) == "0" and flush.get(qn("w:firstLine")) == "0"
 
 
 def test_mirror_margins_stay_in_schema_order():
