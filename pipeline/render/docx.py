@@ -42,13 +42,14 @@ _ROLE_STYLE = {
 _JC = {"left": "left", "center": "center", "right": "right"}
 #: Paragraph styles whose lines are chosen by render/lines.py (justified body text).
 _LINE_SET = {T.NORMAL, T.ADDRESSEE, T.NOTE, T.ATTACHMENT, T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST}
-_INLINE_TAGS = {"strong", "em", "a", "br", "sup", "sub"}
+_INLINE_TAGS = {"strong", "em", "a", "br", "sup", "sub", "num"}
 
 
 def _canonical_tag(el: etree._Element) -> str | None:
     tag = local(el)
     return tag if tag in _INLINE_TAGS else None
-_WS = re.compile(r"\s+")
+#: XML white space only: a full-width space (U+3000, "第一章　总　则") is text
+_WS = re.compile(r"[ \t\r\n]+")
 _STANDARD_DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
 #: Room under an inline picture for the line's descent, in twips (a 16 pt font's ~0.3 em).
 _PICTURE_SLACK = 120
@@ -235,7 +236,7 @@ class _Renderer:
         if indent is not None and not attachment_note:  # 附件说明 has its own places (7.3.4)
             n = first_indent_chars(indent) or 0
             ppr.append(ox.el("ind", firstLine=self.m.chars(n), firstLineChars=n * 100))
-        elif indent is None and style == T.NORMAL and self.records_indent and container is None:
+        elif indent is None and self._flush(block, style) and container is None:
             ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
         if block.get("align") in _JC:
             ppr.append(ox.el("jc", val=_JC[block.get("align")]))
@@ -262,9 +263,13 @@ class _Renderer:
             return (0.0, 0.0), (0.0, 0.0)
         n = first_indent_chars(indent)
         if n is None:
-            n = 0 if style == T.NORMAL and self.records_indent \
-                else self.hs.role("body")["first_indent_chars"]
+            n = 0 if self._flush(block, style) else self.hs.role("body")["first_indent_chars"]
         return (float(n), 0.0), (0.0, 0.0)
+
+    def _flush(self, block: etree._Element, style: str) -> bool:
+        """A plain paragraph without @indent in a document that records indentation
+        was flush on the page (as the PDF edition reads it: only role-less ones)."""
+        return style == T.NORMAL and self.records_indent and not block.get("role")
 
     def _hanging(self, ppr: etree._Element, first: tuple[float, float],
                  rest: tuple[float, float]) -> None:
@@ -316,7 +321,7 @@ class _Renderer:
                 link = ox.hyperlink(rid)
                 target.append(link)
                 self._inline(p, child, marks | {"a"}, link)
-            elif kind in ("strong", "em", "sup", "sub"):
+            elif kind in ("strong", "em", "sup", "sub", "num"):
                 self._inline(p, child, marks | {kind}, target)
             elif isinstance(child.tag, str):
                 self._inline(p, child, marks, target)
@@ -347,6 +352,9 @@ class _Renderer:
                  else "em" if "em" in marks and ("a" in marks or "strong" in marks) else None)
         if extra:
             face = self.hs.role_typeface("heading1" if extra == "strong" else "heading2")
+            rpr.append(ox.rfonts(face.office_name, self.hs.typeface("latin").office_name))
+        if "num" in marks and not extra:  # 第X条 in the article number's face
+            face = self.hs.typeface(self.hs.raw["regulation"]["article_number_font"])
             rpr.append(ox.rfonts(face.office_name, self.hs.typeface("latin").office_name))
         if "sup" in marks or "sub" in marks:
             rpr.append(ox.el("vertAlign", val="superscript" if "sup" in marks else "subscript"))
@@ -675,17 +683,13 @@ class _Renderer:
         return False
 
     def _article(self, block: etree._Element) -> bool:
-        """第X条: the number in its face, a full-width space, then the article's text."""
+        """第X条: the number in its face, a full-width space, then the article's text,
+        justified like any paragraph (the number is one more face to the line builder)."""
         shown = copy.deepcopy(block)
         num = shown[0]
-        rest = (num.tail or "").lstrip(" \u3000\t\r\n\xa0")
-        shown.remove(num)  # (removing also drops num.tail)
-        shown.text = (shown.text or "") + rest
-        p = self._p(shown, default=T.NORMAL)
-        face = self.hs.typeface(self.hs.raw["regulation"]["article_number_font"]).office_name
-        rpr = ox.run_props(east_asia=face, latin=self.hs.typeface("latin").office_name)
-        p.insert(1, ox.text_run(_clean(num.text).strip(), rpr))
-        p.insert(2, ox.text_run("\u3000"))
+        num.text = _clean(num.text).strip()
+        num.tail = "\u3000" + (num.tail or "").lstrip(" \u3000\t\r\n\xa0")
+        self._p(shown, default=T.NORMAL)
         return True
 
     def _kind_heading(self, heading: etree._Element, level: int) -> None:

@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from ..canonical import q
+from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
 from .tablegrid import CellLayout, TableLayout, insert_breaks, layout_table, owned_span
@@ -69,7 +70,9 @@ def build_table(table: etree._Element, m: T.Metrics,
         # as many body lines high as the PDF's row, rules included; "at least", so a
         # line that a word processor with other fonts breaks once more grows the row
         # instead of being clipped (an exact height hides what does not fit)
-        trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="atLeast"))
+        # (LibreOffice sets the table's top rule above its first row: that row pays it)
+        top_rule = _tw(house_style().role("table")["border_pt"]) if r == 0 else 0
+        trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line - top_rule, hRule="atLeast"))
         if r < lay.header_rows:           # repeated on every page the table runs to
             trpr.append(ox.el("tblHeader"))
         tr.append(trpr)

@@ -598,10 +598,21 @@ def heading_face(level: int) -> str:
 MARK_FACE = {"strong": 1, "em": 2}   # strong in the 一、 face (黑体), em in the （一） face (楷体)
 
 
+def mark_face(tag: str) -> str | None:
+    """The typeface an inline mark sets its text in: strong and em as the heading
+    levels above, an article's number (第X条, canonical ``num``) in the regulation's
+    article number face; None for a mark that keeps the face around it."""
+    if tag in MARK_FACE:
+        return heading_face(MARK_FACE[tag])
+    if tag == "num":
+        return house_style().raw["regulation"]["article_number_font"]
+    return None
+
+
 def pieces(node, tag_of, base: str, *, keep_faces: bool = True) -> list[list[tuple[str, Style]]] | None:
     """A block's inline content as stretches between forced breaks, each a list of
     (text, Style).  ``tag_of(el)`` names an inline element as the canonical XML does
-    (strong, em, a, br, sup, sub) or returns None for one that is not understood:
+    (strong, em, a, br, sup, sub, num) or returns None for one that is not understood:
     the block is then left to the renderer (None).  ``keep_faces`` false (headings):
     the heading's face whatever the marks say."""
     segments: list[list[tuple[str, Style]]] = [[]]
@@ -616,7 +627,7 @@ def pieces(node, tag_of, base: str, *, keep_faces: bool = True) -> list[list[tup
             if tag == "br":
                 segments.append([])
             else:
-                f = heading_face(MARK_FACE[tag]) if keep_faces and tag in MARK_FACE else face
+                f = (mark_face(tag) if keep_faces else None) or face
                 if not walk(child, marks | {tag}, f):
                     return False
             if child.tail:

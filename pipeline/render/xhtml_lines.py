@@ -24,7 +24,7 @@ H = f"{{{XHTML}}}"
 
 #: XHTML block -> (typeface role, is a heading)
 _HEADINGS = {"h2": 1, "h3": 2, "h4": 3, "h5": 4}
-_BODY_CLASSES = {"body", "addressee", "note", "attachment-file", "attachment-note"}
+_BODY_CLASSES = {"body", "article", "addressee", "note", "attachment-file", "attachment-note"}
 _SKIP_CLASSES = {"align-center", "align-right"}
 
 
@@ -35,6 +35,8 @@ def _tag_of(el) -> str | None:
         return tag
     if tag == "span" and el.get("class") == "link":
         return "a"
+    if tag == "span" and el.get("class") == "num":
+        return "num"  # 第X条 of an article, in its own face
     return None
 
 
@@ -49,6 +51,8 @@ def set_lines(root: etree._Element) -> int:
         cells = el.attrib.pop("data-first-cells", None)
         if tag == "p" and (not classes & _BODY_CLASSES or classes & _SKIP_CLASSES):
             continue
+        if "kind" in classes:
+            continue  # 第X章 of a regulation: centred, not justified (structures.css)
         span = el.find(f"{H}span")
         if span is None or len(el) != 1 or (el.text or "").strip() or span.get("class") != "t":
             continue
