@@ -214,3 +214,37 @@ def test_signature_never_stands_alone_on_a_page(tmp_path):
     pages = pdf_lines(docx_to_pdf(out, tmp_path))
     assert len(pages) == 2
     assert pages[1][0]["text"].startswith("第18段"), [ln["text"] for ln in pages[1]]
+
+
+def test_only_the_body_last_line_goes_with_the_signature(tmp_path):
+    """7.3.5.5 in a paragraph of several lines: only its last line goes over with the
+    署名, as in the PDF edition.  LibreOffice keeps a keep-with-next paragraph whole
+    (r07, r09: it moved the whole last paragraph and left page 1 short), so the Word
+    edition writes that last line as a paragraph of its own."""
+    from pipeline.canonical import E, serialize, sub
+    from pipeline.render.pdf import render_pdf
+    from tests.test_docx import make_doc
+
+    body = E("body")
+    for i in range(16):
+        sub(body, "p", f"第{i + 1}段正文内容一行。")
+    last = "最后一段正文内容较长，" * 7 + "结束。"  # three lines
+    sub(body, "p", last)
+    sig = sub(body, "signature")
+    sub(sig, "org", "某某市人民政府")
+    sub(sig, "date", "2024年3月8日", when="2024-03-08")
+    doc = make_doc(body, title="短标题")
+    out, _ = render(doc, tmp_path, "sig")
+    edition = tmp_path / "edition.pdf"
+    render_pdf(doc, serialize(doc), edition)
+    for pdf in (docx_to_pdf(out, tmp_path), edition):
+        pages = [[ln["text"].replace(" ", "") for ln in p] for p in pdf_lines(pdf)]
+        assert len(pages) == 2
+        assert pages[0][-3] == "第16段正文内容一行。", pages[0]
+        assert "".join(pages[0][-2:]) + pages[1][0] == last, pages
+        assert pages[1][1] == "某某市人民政府", pages[1]
+    from docx import Document
+
+    texts = [p.text for p in Document(str(out)).paragraphs if p.text.strip()]
+    head, tail = texts[texts.index("某某市人民政府") - 2:texts.index("某某市人民政府")]
+    assert head + tail == last and 0 < len(tail) < 28, (head, tail)  # two paragraphs

@@ -28,7 +28,7 @@ from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
 from .docx_lines import write_runs
-from .lines import (Style, attachment_indents, editions, first_indent_chars, heading_face,
+from .lines import (Laid, Style, attachment_indents, editions, first_indent_chars, heading_face,
                     lay_out, loose, pieces, signature_places)
 from .titlebreak import break_title
 from .wording import picture_placeholder
@@ -118,6 +118,8 @@ class _Renderer:
         self.document = T.new_document()
         self.body = self.document.element.body
         self._sectpr = self.body.find(qn("w:sectPr"))
+        #: the last paragraph written from chosen lines: (w:p, its lines, its face)
+        self._last_set: tuple[etree._Element, Laid, str] | None = None
         # a document that records page indentation at all set a paragraph without
         # @indent flush on the page (an unmarked 主送机关): flush here too, as in the PDF
         self.records_indent = any(p.get("indent") is not None for p in body_of(doc).iter(q("p"))
@@ -301,6 +303,7 @@ class _Renderer:
         laid = lay_out(segs, size, first, rest, run_in=run_in)
         write_runs(p if target is None else target, laid, face, self.hs,
                    self.hs.grid["docx_char_spacing_pt"])
+        self._last_set = (p, laid, face) if target is None else None
         return True
 
     def _inline(self, p: etree._Element, node: etree._Element, marks: frozenset[str] = frozenset(),
@@ -375,6 +378,7 @@ class _Renderer:
         # the body's last line goes along with them.
         last = self._sectpr.getprevious()
         if last is not None and last.tag == qn("w:p"):
+            last = self._split_last_line(last)
             last[0].append(ox.el("keepNext"))
         for i, (org, right) in enumerate(zip(orgs, org_right)):
             p = self._paragraph(T.SIGNATURE)
@@ -391,6 +395,37 @@ class _Renderer:
             if not _STANDARD_DATE.match(date_text):
                 self.warnings.append(f"signature date {date_text!r} is not in the GB/T 9704 "
                                      "form (Arabic numerals, no zero padding); kept as written")
+
+    def _split_last_line(self, p: etree._Element) -> etree._Element:
+        """The paragraph that keeps with the 署名: ``p``'s last line, on its own.
+
+        Only the body's last line must go over with the 署名 (7.3.5.5), as in the PDF
+        edition and in Word.  LibreOffice never splits a paragraph that keeps with the
+        next (``w:keepNext`` is keep-together there too: sw/source/core/text/widorp.cxx),
+        so it moved the whole last paragraph and left its page short by as many lines.
+        The paragraph is therefore written as two: its lines but the last (still full
+        to the edge), and its last line, which carries the keep.  A paragraph of one
+        line, or one not written from chosen lines, is returned as it is."""
+        if self._last_set is None or self._last_set[0] is not p:
+            return p
+        _, laid, face = self._last_set
+        if len(laid.lines) < 2:
+            return p
+        head = Laid(laid.glyphs, laid.lines[:-1], laid.first_indent, laid.rest_indent, laid.size)
+        tail = Laid(laid.glyphs, laid.lines[-1:], laid.first_indent, laid.rest_indent, laid.size)
+        for child in list(p)[1:]:
+            p.remove(child)
+        spacing = self.hs.grid["docx_char_spacing_pt"]
+        write_runs(p, head, face, self.hs, spacing)
+        nxt = ox.el("p")
+        nxt.append(copy.deepcopy(p[0]))
+        for old in nxt[0].findall(qn("w:ind")):
+            nxt[0].remove(old)
+        left = round(laid.indent_pt(laid.lines[-1], editions()[1]) * 20)
+        nxt[0].append(ox.el("ind", left=left, firstLine=0, firstLineChars=0))
+        write_runs(nxt, tail, face, self.hs, spacing)
+        p.addnext(nxt)
+        return nxt
 
     def _single_line(self, p: etree._Element, text: str) -> None:
         """A one-line paragraph's runs, spaced as the line builder measures them."""
