@@ -173,3 +173,32 @@ def test_signature_places(orgs, date, ed):
     date_start = ed.block_pt - date_right - natural_width(date, SIZE, ed)
     assert date_start - starts[0] == pytest.approx(two)
     assert min(min(rights), date_right) == pytest.approx(two)
+
+
+@pytest.mark.parametrize("role", [None, "addressee", "note"])
+def test_lines_are_laid_out_at_the_indent_they_are_drawn_with(tmp_path, role):
+    """A block is broken into lines for the indent it is drawn with, whatever its role:
+    a 主送机关 the page indented (t02: a long first sentence marked addressee with
+    @indent 2) once overflowed the block by two 字 in the PDF edition, drawn indented
+    but broken for a flush line.  Every line ends inside the block, in both editions,
+    and the first line fills it to the edge."""
+    from pipeline.canonical import E, serialize, sub
+    from pipeline.render.libreoffice import docx_to_pdf, soffice
+    from pipeline.render.pdf import render_pdf
+    from tests.support.docx_corpus import pdf_lines, render
+    from tests.test_docx import make_doc
+
+    text = "根据《2024年度某市考试录用公务员公告》，现将某市某局笔试、面试成绩及总成绩公布如下：" * 2
+    body = E("body")
+    sub(body, "p", text, indent="2", **({"role": role} if role else {}))
+    doc = make_doc(body, title="短标题")
+    pdfs = [tmp_path / "edition.pdf"]
+    render_pdf(doc, serialize(doc), pdfs[0])
+    if soffice() is not None:
+        pdfs.append(docx_to_pdf(render(doc, tmp_path, "w")[0], tmp_path / "lo"))
+    for pdf in pdfs:
+        lines = [ln for ln in pdf_lines(pdf)[0] if ln["text"] != "短标题"]
+        assert all(ln["x1"] < 184.3 for ln in lines), [(ln["text"], ln["x1"]) for ln in lines]
+        assert abs(lines[0]["x0"] - (28 + 2 * 156 / 28)) < 0.5, lines[0]
+        assert "".join(ln["text"].replace(" ", "") for ln in lines) == text
+        assert lines[0]["x1"] > 183.5 and lines[1]["x0"] < 28.5, lines[:2]  # full, justified

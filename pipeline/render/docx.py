@@ -261,8 +261,8 @@ class _Renderer:
         if style in (T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST):
             return attachment_indents(_clean("".join(block.itertext())).strip(),
                                       style == T.ATTACHMENT_NOTE_FIRST)
-        if style == T.ADDRESSEE:
-            return (0.0, 0.0), (0.0, 0.0)
+        if style == T.ADDRESSEE:  # flush (7.3.2), unless the record says the page indented it
+            return (float(first_indent_chars(indent) or 0), 0.0), (0.0, 0.0)
         n = first_indent_chars(indent)
         if n is None:
             n = 0 if self._flush(block, style) else self.hs.role("body")["first_indent_chars"]

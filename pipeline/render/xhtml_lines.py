@@ -96,10 +96,10 @@ def _indents(el, classes: set[str], cells: str | None, span) -> tuple[tuple[floa
     body = hs.role("body")["first_indent_chars"]
     if "attachment-note" in classes:
         return attachment_indents("".join(span.itertext()).strip(), "first" in classes)
-    if "addressee" in classes:
-        return (0.0, 0.0), (0.0, 0.0)
-    if cells is not None:
+    if cells is not None:  # the indent the block is drawn with (xhtml._indents)
         return (float(cells), 0.0), (0.0, 0.0)
+    if "addressee" in classes:  # 主送机关: flush (7.3.2)
+        return (0.0, 0.0), (0.0, 0.0)
     return (float(body), 0.0), (0.0, 0.0)
 
 
