@@ -5,7 +5,6 @@ import pikepdf.pdfa
 import pytest
 
 from tests.pdf_support import PT_PER_MM, corpus_golds, extracted, gold_id, load_checker, measure_pages
-from tests.test_pdf_layout import TABLE_ROOM
 
 pytestmark = pytest.mark.slow
 DOCS = [gold_id(g) for g in corpus_golds()] or ["a01"]
@@ -34,10 +33,8 @@ def test_extracted_page_renders_to_valid_gbt9704_pdfa(doc_id):
 def test_extracted_page_shared_checker(doc_id):
     """check_pdf.py --strict on the real extractor's output: nothing short but what
     the page's own text holds (see test_pdf_layout.test_shared_checker_strict)."""
-    from tests.pdf_support import strict_faults
+    from tests.pdf_support import strict_verdict
 
-    cp = load_checker()
     r = extracted(doc_id)
-    m = cp.measure(str(r.pdf), str(r.xml))
-    assert cp.verdict(m) == [], cp.verdict(m)
-    assert strict_faults(cp, m, r.doc, allow=TABLE_ROOM.get(doc_id, ())) == []
+    short, notes = strict_verdict(load_checker(), r.pdf, r.xml, r.doc)
+    assert short == [], (short, notes)

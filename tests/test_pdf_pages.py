@@ -92,7 +92,7 @@ def test_strict_checker(editions, stem, edition):
         assert (n, i) == (2, 0) and pages[2][1]["text"] == "某某市人民政府办公室"
         short = [s for s in short if not s.startswith("page 2 ends on line 19")]
     assert short == []
-    assert strict_faults(cp, m, e["doc"]) == []
+    assert strict_faults(cp, m, e["doc"], pdf=e[edition]) == []
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in OWN])
