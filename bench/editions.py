@@ -12,8 +12,9 @@ convert`` into OUT/<input name>/; every record's .docx is rendered by LibreOffic
 * ``compare_editions.py document.pdf LO.pdf``: page counts and lines identical.
 
 Strict faults the source text explains (its own half-width punctuation and spaces,
-counted in the canonical XML: ``tests/pdf_support.source_held``) are listed apart
-from the renderer's.  Every figure can be re-measured by hand on the files kept in
+counted in the canonical XML: ``tests/pdf_support.source_held``; gaps of one em,
+full-width spaces) are listed apart from the renderer's, and so are the checker's
+misreadings, each with what the page holds (``tests/pdf_support.misreadings``).  Every figure can be re-measured by hand on the files kept in
 OUT (the LibreOffice PDFs are OUT/<input>/<record>/lo/document.pdf).
 """
 from __future__ import annotations
@@ -80,32 +81,31 @@ def _lo(rec: Path) -> Path:
 def measure(name: str, rec: Path, cp, ce) -> dict:
     from lxml import etree
 
-    from tests.pdf_support import source_held
+    from tests.pdf_support import misreadings, strict_faults
 
     doc = etree.parse(str(rec / "document.xml")).getroot()
-    held = source_held(doc)
-
-    def faults(m: dict, archival: bool) -> tuple[list[str], list[str]]:
-        """(what falls short, --strict included, that the source does not explain;
-        what the source's own text explains)."""
-        ours = dict(m)
-        for key, n in held.items():
-            if ours.get(key) and ours[key] <= n:
-                ours[key] = 0
-        mine = cp.verdict(ours, strict=True, archival=archival)
-        return mine, [f for f in cp.verdict(m, strict=True, archival=archival) if f not in mine]
-
     xml = str(rec / "document.xml")
-    pdf = cp.measure(str(rec / "document.pdf"), xml)
+
+    def faults(pdf: Path, archival: bool) -> tuple[list[str], list[str], list[str]]:
+        """(what falls short, --strict included, that neither the source's text nor a
+        measured misreading explains; what the source's own text explains; the
+        misreadings, with their evidence)."""
+        m = cp.measure(str(pdf), xml)
+        ours, notes = misreadings(m, pdf)
+        mine = cp.verdict(ours, archival=archival) + strict_faults(cp, ours, doc, pdf=pdf)
+        raw = cp.verdict(m, strict=True, archival=archival)
+        explained = [f for f in cp.verdict(ours, strict=True, archival=archival) if f not in mine]
+        return mine, explained, notes if raw != mine else []
+
     lo_pdf = rec / "lo" / "document.pdf"
-    lo = cp.measure(str(lo_pdf), xml)
     cmp = ce.compare(str(rec / "document.pdf"), str(lo_pdf))
-    pdf_faults, pdf_source = faults(pdf, True)
-    lo_faults, lo_source = faults(lo, False)
+    pdf_faults, pdf_source, pdf_misread = faults(rec / "document.pdf", True)
+    lo_faults, lo_source, lo_misread = faults(lo_pdf, False)
     lines = sum(max(p["lines"]) for p in cmp["per_page"])
     return {
         "document": name, "record": str(rec),
         "pdf_faults": pdf_faults, "pdf_source": pdf_source, "lo_faults": lo_faults, "lo_source": lo_source,
+        "misread": sorted(set(pdf_misread + lo_misread)),
         "pages": cmp["pages"], "identical": cmp["identical_share"], "aligned": cmp["aligned_share"],
         "lines": lines, "identical_lines": sum(p["identical"] for p in cmp["per_page"]),
         "editions_differ": ce.verdict(cmp),
@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['aligned']:>5.0%}  {'; '.join(r['pdf_faults']) or 'ok'} / {'; '.join(r['lo_faults']) or 'ok'}")
         if r["pdf_source"] or r["lo_source"]:
             print(f"{'':62}(the source's own: {'; '.join(sorted(set(r['pdf_source'] + r['lo_source'])))[:120]})")
+        for note in r["misread"]:
+            print(f"{'':62}(check_pdf misreads: {note[:140]})")
     same = sum(r["identical_lines"] for r in rows)
     total = sum(r["lines"] for r in rows)
     print(f"{len(rows)} documents, {sum(r['pages'][0] == r['pages'][1] for r in rows)} with the same page count, "

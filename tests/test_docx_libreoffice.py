@@ -244,3 +244,34 @@ def test_only_the_body_last_line_goes_with_the_signature(tmp_path):
     texts = [p.text for p in Document(str(out)).paragraphs if p.text.strip()]
     head, tail = texts[texts.index("某某市人民政府") - 2:texts.index("某某市人民政府")]
     assert head + tail == last and 0 < len(tail) < 28, (head, tail)  # two paragraphs
+
+
+def test_placeholders_of_long_names_keep_the_editions_alike(tmp_path):
+    """A picture that cannot be kept leaves a frame with its name; a long name (r11:
+    "1755244_b3d66d98-0bc2-416d-b591-742f7c0e7529.jpg") is drawn on one line of the
+    frame in both editions, shortened around an ellipsis, so the frames are as tall
+    and the pages break alike (each renderer wrapped it its own way, and the Word
+    frame grew three lines a line)."""
+    from pipeline.canonical import E, serialize, sub
+    from pipeline.render.pdf import render_pdf
+    from tests.test_docx import make_doc
+
+    compare = shared_tool("compare_editions")
+    if compare is None:
+        pytest.skip("../shared/tools/compare_editions.py not found")
+    body = E("body")
+    for i in range(6):
+        sub(body, "p", "正文内容较长的一段话，用来占满几行版心。" * 4)
+        f = sub(body, "figure")
+        sub(f, "image", src=f"https://example.gov.cn/img/1755244_b3d66d98-0bc2-416d-b591-742f7c0e75{i:02}.jpg")
+    doc = make_doc(body, title="短标题")
+    out, warnings = render(doc, tmp_path, "ph")
+    assert sum("b3d66d98-0bc2-416d-b591-742f7c0e75" in w for w in warnings) == 6  # named in full
+    edition = tmp_path / "edition.pdf"
+    render_pdf(doc, serialize(doc), edition)
+    lo = docx_to_pdf(out, tmp_path)
+    for pdf in (edition, lo):
+        frames = [ln["text"] for page in pdf_lines(pdf) for ln in page if "图片未能收录" in ln["text"]]
+        assert len(frames) == 6 and all(t.endswith("］") and "…" in t for t in frames), frames
+    m = compare.compare(str(edition), str(lo))
+    assert m["pages"][0] == m["pages"][1] and m["identical_share"] == 1.0, m["per_page"]

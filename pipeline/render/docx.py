@@ -31,7 +31,7 @@ from .docx_lines import write_runs
 from .lines import (Laid, Style, attachment_indents, editions, first_indent_chars, heading_face,
                     lay_out, loose, pieces, signature_places)
 from .titlebreak import break_title
-from .wording import picture_placeholder
+from .wording import framed_placeholder
 
 __all__ = ["render_docx", "docx_text"]
 
@@ -505,7 +505,7 @@ class _Renderer:
                 reason = f"cannot embed {path.name}: {type(exc).__name__}"
         if not placed:
             p = self._paragraph(T.PLACEHOLDER)
-            p.append(ox.text_run(picture_placeholder(alt, src)))
+            p.append(ox.text_run(framed_placeholder(alt, src)))
             self.warnings.append(f"image not embedded ({reason}): {src}")
         if caption is not None:
             self._inline(self._paragraph(T.CAPTION), caption)

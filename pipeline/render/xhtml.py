@@ -22,7 +22,7 @@ from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from . import xhtml_structures, xhtml_table
 from .titlebreak import break_title
-from .wording import picture_placeholder
+from .wording import framed_placeholder
 from .lines import drawn, editions, first_indent_chars, signature_places
 from .xhtml_lines import set_lines, set_single_line
 
@@ -235,5 +235,5 @@ def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
 
 def _placeholder(img: etree._Element) -> None:
     box = etree.Element(f"{H}div", {"class": "placeholder"})
-    box.text = picture_placeholder(img.get("alt") or "", img.get("data-src") or "")
+    box.text = framed_placeholder(img.get("alt") or "", img.get("data-src") or "")
     img.getparent().replace(img, box)
