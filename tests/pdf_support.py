@@ -460,6 +460,47 @@ def annex_label_follows(pdf: Path, m: dict) -> bool:
     return m.get("ragged_lines", 0) == len(m.get("ragged_examples") or [])
 
 
+def lone_character_avoided(pdf: Path, m: dict) -> bool:
+    """check_pdf's lines off the 28-cell grid are all lines the builder spread by one
+    cell (推出, pushing a character out to the next line): each reaches the block's
+    edge holding exactly one cell less of text than its width, and the next line
+    either opens with that character and a closing mark (避头: the mark may not open
+    a line, and no mark of the line could be squeezed to make room) or is its
+    paragraph's last and holds two characters and its closing marks (孤字 else).
+    Pulling the character up makes the fault check_pdf also reports (a closing mark
+    at a line start, a 孤字): for such a line the rules cannot all hold."""
+    from tests.support.docx_corpus import pdf_lines
+
+    examples = m.get("chars_off_grid_examples") or []
+    if not examples or m.get("lines_with_chars_off_grid", 0) != len(examples):
+        return False
+    import pdfplumber
+
+    cell = 156 / 28
+    pages = pdf_lines(pdf)
+    with pdfplumber.open(str(pdf)) as doc:
+        for ex in examples:
+            page = pages[ex["page"] - 1]
+            start = ex["text"].replace(" ", "")
+            k = next((i for i, ln in enumerate(page) if ln["text"].replace(" ", "").startswith(start)), None)
+            if k is None or page[k]["x1"] < 183.5:
+                return False
+            nxt = page[k + 1] if k + 1 < len(page) else (pages[ex["page"]][0] if ex["page"] < len(pages) else None)
+            tail = (nxt or {}).get("text", "").replace(" ", "")
+            closing = "，。、；：！？”’）》」』〕】"
+            lone = len(tail.rstrip(closing)) == 2 and tail[-1:] in closing  # 孤字 otherwise
+            kinsoku = len(tail) > 1 and tail[1] in closing  # 避头: the mark may not open a line
+            if not (lone or kinsoku):
+                return False
+            ln = page[k]
+            chars = [c for c in doc.pages[ex["page"] - 1].chars if c["text"].strip()
+                     and abs(c["top"] * 25.4 / 72 - ln["top"]) < 1.5]
+            natural = sum(c["width"] for c in chars) * 25.4 / 72
+            if abs((ln["x1"] - ln["x0"] - natural) / cell - 1) > 0.35:
+                return False
+    return True
+
+
 def misreadings(m: dict, pdf: Path) -> tuple[dict, list[str]]:
     """check_pdf's measurement ``m`` of ``pdf`` with what it misreads taken out, and
     one line of evidence for each: a page that ends early because the next page
@@ -481,6 +522,11 @@ def misreadings(m: dict, pdf: Path) -> tuple[dict, list[str]]:
         notes.append(f"{m['ragged_lines']} line(s) read as ragged are the last of their page before an annex "
                      f"(附件N opens the next page): {[e['text'] for e in m['ragged_examples']]}")
         m["ragged_lines"] = 0
+    if m.get("chars_off_grid") and lone_character_avoided(pdf, m):
+        notes.append(f"{m['lines_with_chars_off_grid']} line(s) off the grid are spread by one cell, a character "
+                     f"pushed out to the next line (避头尾 or 孤字): "
+                     f"{[e['text'] for e in m['chars_off_grid_examples']]}")
+        m["chars_off_grid"] = m["lines_with_chars_off_grid"] = 0
     return m, notes
 
 

@@ -189,3 +189,37 @@ def test_long_title_breaks_between_words(editions, edition):
     assert len(title) >= 2 and "".join(title).startswith("某某市人民政府办公室关于印发")
     for a, b in zip(title, title[1:]):
         assert not (a[-1] + b[0]).isdigit() and b[0] not in "，。、）》”"
+
+
+@pytest.mark.parametrize("text", [
+    "项目分布情况详见下方地图，无法显示地图时请查看文字说明。",            # 孤字: "明。" alone else
+    "县人民政府批准第三批县级非物质文化遗产代表性项目名录，共计九项，现予公布。",  # 避头: "，" would open a line
+], ids=["lone-character", "kinsoku"])
+def test_a_character_pushed_out_is_the_only_fault_and_it_is_measured(tmp_path, text):
+    """Where a paragraph's text leaves a 孤字 or a closing mark at a line start, the
+    line builder pushes one character out to the next line and spreads the line by a
+    cell (推出): the one line check_pdf --strict reports off the 28-cell grid, in
+    both editions.  tests/pdf_support.lone_character_avoided measures that it is
+    that line (full to the edge, a cell of text short, the next line a 孤字 or a
+    closing mark without it), and nothing else is short."""
+    from pipeline.canonical import E, serialize, sub
+    from pipeline.render.pdf import render_pdf
+    from tests.pdf_support import strict_verdict
+    from tests.support.docx_corpus import render
+    from tests.test_docx import make_doc
+
+    body = E("body")
+    sub(body, "p", "按照市委、市政府统一部署，现将全市重点项目建设推进情况通报如下。", indent="2")
+    sub(body, "p", text, indent="2")
+    doc = make_doc(body, title="短标题")
+    xml = tmp_path / "document.xml"
+    xml.write_bytes(serialize(doc))
+    pdf = tmp_path / "edition.pdf"
+    render_pdf(doc, xml.read_bytes(), pdf)
+    lo = docx_to_pdf(render(doc, tmp_path, "w")[0], tmp_path / "lo")
+    cp = load_checker()
+    for path, archival in ((pdf, True), (lo, False)):
+        m = cp.measure(str(path), str(xml))
+        assert m["lines_with_chars_off_grid"] == 1, m["chars_off_grid_examples"]
+        short, notes = strict_verdict(cp, path, xml, doc, archival=archival)
+        assert short == [] and len(notes) == 1 and "pushed out" in notes[0], (short, notes)
