@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['document'][:46]:46} {r['pages'][0]:>3}/{r['pages'][1]:<3} {r['identical']:>5.0%} "
               f"{r['aligned']:>5.0%}  {'; '.join(r['pdf_faults']) or 'ok'} / {'; '.join(r['lo_faults']) or 'ok'}")
         if r["pdf_source"] or r["lo_source"]:
-            print(f"{'':62}(the source's own: {'; '.join(sorted(set(r['pdf_source'] + r['lo_source'])))[:120]})")
+            print(f"{'':62}(the source's own, or full-width spaces: {'; '.join(sorted(set(r['pdf_source'] + r['lo_source'])))[:120]})")
         for note in r["misread"]:
             print(f"{'':62}(check_pdf misreads: {note[:140]})")
     same = sum(r["identical_lines"] for r in rows)
