@@ -275,3 +275,35 @@ def test_placeholders_of_long_names_keep_the_editions_alike(tmp_path):
         assert len(frames) == 6 and all(t.endswith("］") and "…" in t for t in frames), frames
     m = compare.compare(str(edition), str(lo))
     assert m["pages"][0] == m["pages"][1] and m["identical_share"] == 1.0, m["per_page"]
+
+
+def test_a_picture_without_caption_keeps_with_nothing(tmp_path):
+    """A heading keeps with what follows; a picture with its caption; a picture
+    without one with nothing, as in the PDF edition.  r09: an annex of "（一）…" headings
+    each over a captionless picture was one keep-with-next chain, and LibreOffice moved
+    it whole to the next page, leaving the page before half empty."""
+    from pipeline.canonical import E, serialize, sub
+    from pipeline.render.pdf import render_pdf
+    from tests.test_docx import make_doc
+
+    compare = shared_tool("compare_editions")
+    if compare is None:
+        pytest.skip("../shared/tools/compare_editions.py not found")
+    body = E("body")
+    for i in range(12):
+        sub(body, "p", f"第{i + 1}段正文内容一行。")
+    sec = sub(body, "section", level=1)
+    sub(sec, "heading", "四、车辆涂装样图")
+    for i, name in enumerate("小中大"):
+        sub2 = sub(sec, "section", level=2)
+        sub(sub2, "heading", f"（{'一二三'[i]}）{name}型车辆涂装样图。")
+        f = sub(sub2, "figure")
+        sub(f, "image", src=f"https://example.gov.cn/img/{name}.jpg")
+    doc = make_doc(body, title="短标题")
+    out, _ = render(doc, tmp_path, "chain")
+    edition = tmp_path / "edition.pdf"
+    render_pdf(doc, serialize(doc), edition)
+    lo = docx_to_pdf(out, tmp_path)
+    m = compare.compare(str(edition), str(lo))
+    assert m["pages"][0] == m["pages"][1] == 2 and m["identical_share"] == 1.0, m["per_page"]
+    assert any(ln["text"].startswith("四、") for ln in pdf_lines(lo)[0])  # not moved whole

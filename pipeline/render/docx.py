@@ -507,6 +507,11 @@ class _Renderer:
             p = self._paragraph(T.PLACEHOLDER)
             p.append(ox.text_run(framed_placeholder(alt, src)))
             self.warnings.append(f"image not embedded ({reason}): {src}")
+        if caption is None:
+            # the styles keep a picture with its caption; without one it keeps with
+            # nothing (as div.figure in the PDF): a run of headings and captionless
+            # pictures would otherwise be one chain LibreOffice moves whole (r09)
+            p[0].append(ox.el("keepNext", val=False))
         if caption is not None:
             self._inline(self._paragraph(T.CAPTION), caption)
 
