@@ -134,32 +134,33 @@ def pdf_ours(folder: Path, work: Path) -> dict:
 def _bare_weasyprint(folder: Path, work: Path, same_options: bool) -> dict:
     """Bare WeasyPrint on the very XHTML and CSS our renderer produces: our overhead isolated.
 
-    The stylesheet and font configuration are built once, as our renderer builds them
-    once per worker; each document is then one ``HTML(...).write_pdf``.  With
+    The stylesheets and font configuration are our renderer's (built once, as once
+    per worker); the XHTML is ours, its lines already chosen (render/lines.py), so
+    what the bare run does not pay is the line choosing, the XSLT, the glyph check
+    and the PDF/A finish; each document is then one ``HTML(...).write_pdf``.  With
     ``same_options`` WeasyPrint is asked for what we ask of it (PDF/A-3b, tagged, the
     XML attached), so the difference is our code alone: XSLT, glyph check, PDF/A
     repairs and XMP (pikepdf).  Without, WeasyPrint's defaults (a plain PDF)."""
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
     from pipeline import canonical
-    from pipeline.render.css import stylesheet_text
+    from pipeline.render.pdf import _weasy, stylesheets_for
     from pipeline.render.xhtml import to_xhtml
 
-    font_config = FontConfiguration()
-    css = weasyprint.CSS(string=stylesheet_text(), font_config=font_config)
+    _, font_config, _ = _weasy()
     docs = []
     for x in xmls_of(folder):
         data = x.read_bytes()
-        docs.append((x.parent.name, to_xhtml(canonical.parse(data), None).tostring().decode(), data))
+        page = to_xhtml(canonical.parse(data), None)  # the lines already chosen, as ours
+        docs.append((x.parent.name, page.tostring().decode(), data, stylesheets_for(page)))
 
     def one(item):
-        name, xhtml, data = item
+        name, xhtml, data, sheets = item
         options = {}
         if same_options:
             options = dict(pdf_variant="pdf/a-3b", pdf_tags=True, attachments=[
                 weasyprint.Attachment(string=data, name="document.xml", relationship="Data")])
-        weasyprint.HTML(string=xhtml).write_pdf(work / f"{name}.bare.pdf", stylesheets=[css],
+        weasyprint.HTML(string=xhtml).write_pdf(work / f"{name}.bare.pdf", stylesheets=sheets,
                                                 font_config=font_config, **options)
 
     return {"times_ms": _timed(one, docs, repeat=3), "peak_rss_mb": _rss_mb(),

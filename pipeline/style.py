@@ -31,6 +31,8 @@ class Typeface:
     open: tuple[str, ...]
     fallback: tuple[str, ...]
     weight: str = "normal"
+    #: PostScript name of the exact open program the role prints with (FandolHei-Regular)
+    face: str | None = None
 
     @property
     def stack(self) -> tuple[str, ...]:
@@ -68,7 +70,7 @@ class HouseStyle:
     def typeface(self, font: str) -> Typeface:
         f = self.raw["fonts"][font]
         return Typeface(tuple(f.get("official", ())), tuple(f.get("open", ())),
-                        tuple(f.get("fallback", ())), f.get("weight", "normal"))
+                        tuple(f.get("fallback", ())), f.get("weight", "normal"), f.get("face"))
 
     def role_typeface(self, role: str) -> Typeface:
         return self.typeface(self.role(role)["font"])

@@ -218,3 +218,32 @@ def test_word_edition_validates(rendered):
     for name, (_, docx) in rendered.items():
         r = subprocess.run([str(exe), "-f", "office2016", str(docx)], capture_output=True, text=True)
         assert "Errors: 0" in r.stdout, (name, r.stdout[-2000:])
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("name", ["t04_annex_after_signature", "t05_regulation_masthead"])
+def test_strict_checker_and_the_editions_match(rendered, name):
+    """check_pdf.py --strict on the PDF edition and --layout --strict on LibreOffice's
+    rendering: nothing short but what the source text holds, once the measured
+    misreadings are set apart (tests/pdf_support.misreadings): t04's 附注
+    "（此件公开发布）" closes page 1 and the annex label 附件1 opens page 2, which the
+    checker reads as one paragraph going on (a ragged line).  t05's full-width spaces
+    (第一条　, 总理　王某某, the source's own 　) measure one em: not half-width spaces.
+    compare_editions.py: the same pages, every line identical."""
+    from tests.pdf_support import full_width_spaces, load_checker, strict_verdict
+
+    cp = load_checker()
+    files, _ = rendered[name]
+    xml = PAGES / f"{name}.xml"
+    doc = parse(xml.read_bytes())
+    for edition, pdf in files.items():
+        short, notes = strict_verdict(cp, pdf, xml, doc, archival=edition == "pdf")
+        assert short == [], (edition, short, notes)
+        if name.startswith("t04"):
+            assert len(notes) == 1 and "（此件公开发布）" in notes[0], notes
+        else:
+            assert notes == [] and full_width_spaces(pdf) >= cp.measure(str(pdf), str(xml))["spaces_in_chinese_text"]
+    cmp = shared_tool("compare_editions")
+    if cmp is not None:
+        m = cmp.compare(str(files["pdf"]), str(files["docx"]))
+        assert m["pages"][0] == m["pages"][1] and m["identical_share"] == 1.0, m["per_page"]

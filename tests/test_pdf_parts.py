@@ -132,15 +132,36 @@ def test_rare_name_characters_drawn_and_grid_kept(tmp_path):
     assert pdf_fidelity(doc, out).ok
 
 
-def test_signature_date_right_four_cells_org_centred_over_it():
-    r = rendered("a02")
-    last = measure_pages(r.pdf)[-1]["lines"]
-    date = next(ln for ln in last if ln["text"] == "2024年1月5日")
-    org = next(ln for ln in last if ln["text"] == "国务院")
-    cell = 15.79 / PT_PER_MM
-    assert 184 - date["x1"] == pytest.approx(4 * cell, abs=0.5)
-    assert (org["x0"] + org["x1"]) / 2 == pytest.approx((date["x0"] + date["x1"]) / 2, abs=1.0)
-    assert org["baseline"] < date["baseline"]
+@pytest.mark.parametrize("orgs,date", [
+    (["国务院"], "2024年1月5日"),                        # the date is longer: it sits 右空二字
+    (["某某市人民政府办公室"], "2024年3月8日"),          # the 署名 is: 右空二字, date under it
+    (["某某市人民政府", "某某市财政局"], "2024年12月18日"),  # joint: one column of names
+])
+def test_unsealed_signature_places(tmp_path, orgs, date):
+    """GB/T 9704 7.3.5.2 (no seal): 署名 空一行 below the body, right-indented two 字;
+    the date on the next line, its first character two 字 right of the 署名's first
+    character; a date longer than that right-indented two 字 and the 署名 moved left."""
+    p = E("p", "正文最后一段，用于确定署名与正文之间的空行位置。", indent=2)
+    sig = E("signature")
+    for o in orgs:
+        sub(sig, "org", o)
+    sub(sig, "date", date, when="2024-01-05")
+    doc = _doc_with([p, sig])
+    out = tmp_path / "sig.pdf"
+    render_pdf(doc, serialize(doc), out)
+    lines = measure_pages(out)[-1]["lines"]
+    cell = 156 / 28
+    body = next(ln for ln in lines if ln["text"].startswith("正文最后"))
+    got_orgs = [next(ln for ln in lines if ln["text"] == o) for o in orgs]
+    got_date = next(ln for ln in lines if ln["text"] == date)
+    assert got_orgs[0]["baseline"] - body["baseline"] == pytest.approx(2 * 28.95, abs=0.3)  # 空一行
+    assert got_date["baseline"] - got_orgs[-1]["baseline"] == pytest.approx(28.95, abs=0.3)
+    starts = {round(o["x0"], 1) for o in got_orgs}
+    assert max(starts) - min(starts) < 0.3, "the 署名 lines start in one column"
+    assert got_date["x0"] - got_orgs[0]["x0"] == pytest.approx(2 * cell, abs=0.3)
+    org_gap = min(184 - o["x1"] for o in got_orgs)
+    date_gap = 184 - got_date["x1"]
+    assert min(org_gap, date_gap) == pytest.approx(2 * cell, abs=0.3), (org_gap, date_gap)
 
 
 def test_doc_number_under_the_title():
@@ -164,13 +185,9 @@ def test_same_document_same_bytes(tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_lines_with_inline_markup_are_flush_and_keep_their_text(tmp_path, monkeypatch):
-    """With justification on ([pdf] justify, off by default): run-in headings (strong),
-    emphasis and numbers, every line but a paragraph's last reaches the right edge; no
-    character is lost or reordered."""
-    from pipeline.render import justify
-
-    monkeypatch.setattr(justify, "enabled", lambda: True)
+def test_lines_with_inline_markup_are_flush_and_keep_their_text(tmp_path):
+    """Run-in headings (strong), emphasis, numbers, a quoted "6·23": every line but a
+    paragraph's last reaches the right edge; no character is lost or reordered."""
     p = E("p", None, indent=2)
     s = sub(p, "strong", "一、明确年度目标。")
     s.tail = "2024年全市计划完成既有住宅加装电梯300台，其中溧阳市30台、金坛区35台、“6·23”强降雨过程中"

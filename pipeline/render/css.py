@@ -10,7 +10,7 @@ import functools
 from string import Template
 
 from ..style import HouseStyle, house_style, read_stylesheet
-from .fonts import css_stack
+from .fonts import HALF_PUNCT, css_stack
 
 
 def pt(x: float) -> str:
@@ -65,12 +65,17 @@ def css_values(hs: HouseStyle) -> dict[str, str]:
         "font_heading3": css_stack(hs.role("heading3")["font"]),
         "font_heading4": css_stack(hs.role("heading4")["font"]),
         "font_caption": css_stack(hs.role("caption")["font"]),
+        "caption_size": pt(hs.role("caption")["size_pt"]),
         "font_folio": css_stack(f["font"]),
+        "font_latin": css_stack("latin"),
+        "font_halfpunct": f'"{HALF_PUNCT}", ' + css_stack(body["font"]),
+        # a stretch of a line in another role's face (run-in heading, emphasis)
+        "face_classes": "\n".join(f"span.f-{key} {{ font-family: {css_stack(key)}; }}"
+                                   for key in hs.raw["fonts"] if key != "latin"),
         "folio_size": pt(f["size_pt"]),
         "folio_side": pt(f["side_indent_chars"] * folio_char),
         "folio_padding_top": mm(f["pdf"]["padding_top_mm"]),
         "signature_space_before": pt(sig.get("space_before_lines", 1) * pitch),
-        "date_right_indent": pt(sig["date_right_indent_chars"] * cell),
         "attachment_label": pt(att["label_chars"] * cell),
         "attachment_name_indent": pt((body["first_indent_chars"] + att["label_chars"]) * cell),
         "table_size": pt(table["size_pt"]),

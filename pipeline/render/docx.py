@@ -27,7 +27,11 @@ from ..images import admit_picture, file_inside
 from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
+from .docx_lines import write_runs
+from .lines import (Laid, Style, attachment_indents, editions, first_indent_chars, heading_face,
+                    lay_out, loose, pieces, signature_places)
 from .titlebreak import break_title
+from .wording import framed_placeholder
 
 __all__ = ["render_docx", "docx_text"]
 
@@ -36,7 +40,16 @@ _ROLE_STYLE = {
     "note": T.NOTE, "caption": T.CAPTION, "subtitle": T.SUBTITLE,
 }
 _JC = {"left": "left", "center": "center", "right": "right"}
-_WS = re.compile(r"\s+")
+#: Paragraph styles whose lines are chosen by render/lines.py (justified body text).
+_LINE_SET = {T.NORMAL, T.ADDRESSEE, T.NOTE, T.ATTACHMENT, T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST}
+_INLINE_TAGS = {"strong", "em", "a", "br", "sup", "sub", "num"}
+
+
+def _canonical_tag(el: etree._Element) -> str | None:
+    tag = local(el)
+    return tag if tag in _INLINE_TAGS else None
+#: XML white space only: a full-width space (U+3000, "第一章　总　则") is text
+_WS = re.compile(r"[ \t\r\n]+")
 _STANDARD_DATE = re.compile(r"^\d{4}年[1-9]\d?月[1-9]\d?日$")
 #: Room under an inline picture for the line's descent, in twips (a 16 pt font's ~0.3 em).
 _PICTURE_SLACK = 120
@@ -82,11 +95,6 @@ def _clean(text: str | None) -> str:
     return _WS.sub(" ", text or "")
 
 
-def _width_in_chars(text: str) -> float:
-    """Width in character cells: full-width characters 1, the rest (digits, Latin) 1/2."""
-    return sum(1.0 if ord(c) >= 0x2E80 else 0.5 for c in text)
-
-
 def _parse_date(value: str) -> datetime | None:
     """An ISO date, year-month or year as a datetime (start of the period)."""
     for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
@@ -110,17 +118,25 @@ class _Renderer:
         self.document = T.new_document()
         self.body = self.document.element.body
         self._sectpr = self.body.find(qn("w:sectPr"))
+        #: the last paragraph written from chosen lines: (w:p, its lines, its face)
+        self._last_set: tuple[etree._Element, Laid, str] | None = None
+        # a document that records page indentation at all set a paragraph without
+        # @indent flush on the page (an unmarked 主送机关): flush here too, as in the PDF
+        self.records_indent = any(p.get("indent") is not None for p in body_of(doc).iter(q("p"))
+                                  if local(p.getparent()) != "cell")
 
     # ------------------------------------------------------------ top level
     def write(self, out: Path) -> list[str]:
-        self._front_matter()
+        title = self._front_matter()
         self._blocks(body_of(self.doc), after_signature=False)
+        self._subtitle(title)
         self._properties()
         ox.sort_children(self.body)
         self.document.save(str(out))
         return self.warnings
 
-    def _front_matter(self) -> None:
+    def _front_matter(self) -> etree._Element | None:
+        """Title and 发文字号; returns the title paragraph when nothing follows it."""
         title = self.meta.get("title")
         number = self.meta.get("doc-number")
         if body_of(self.doc).find(f".//{q('p')}[@role='doc-number']") is not None:
@@ -138,6 +154,24 @@ class _Renderer:
                 p[0].append(ox.el("spacing", after=0))
         if number:
             self._paragraph(T.DOC_NUMBER).append(ox.text_run(_clean(number).strip()))
+            return None
+        return p if title else None
+
+    def _subtitle(self, title: etree._Element | None) -> None:
+        """A subtitle the body opens with sits on the line under the title (centred);
+        the 空一行 goes under the subtitle instead, as in the PDF edition."""
+        if title is None:
+            return
+        subs = []
+        nxt = title.getnext()
+        while nxt is not None and nxt.tag == qn("w:p") and \
+                nxt[0].find(qn("w:pStyle")) is not None and \
+                nxt[0].find(qn("w:pStyle")).get(qn("w:val")) == T.SUBTITLE:
+            subs.append(nxt)
+            nxt = nxt.getnext()
+        if subs:
+            title[0].append(ox.el("spacing", after=0))
+            subs[-1][0].append(ox.el("spacing", after=self.m.line))
 
     def _blocks(self, parent: etree._Element, *, after_signature: bool) -> None:
         for block in iter_blocks(parent):
@@ -168,9 +202,14 @@ class _Renderer:
         level = int(section.get("level", "1"))
         heading = section.find(q("heading"))
         if heading is not None and section.get("kind"):
-            self._kind_heading(heading, level)  # 第X编/章/节 of a regulation
+            self._kind_heading(heading, level)  # 第X编/章/节 of a regulation: centred, not justified
         elif heading is not None:
-            self._inline(self._paragraph(T.HEADINGS[min(level, 4) - 1]), heading)
+            p = self._paragraph(T.HEADINGS[min(level, 4) - 1])
+            role = self.hs.role(f"heading{min(level, 4)}")
+            # the level decides the face, whatever bold the source had
+            if not self._set_lines(p, heading, heading_face(level),
+                                   (role["first_indent_chars"], 0.0), (0.0, 0.0), keep_faces=False):
+                self._inline(p, heading)
         self._blocks(section, after_signature=False)
 
     # ------------------------------------------------------------ paragraphs
@@ -195,15 +234,77 @@ class _Renderer:
         p = self._paragraph(style, container)
         ppr = p[0]
         indent = block.get("indent")
-        if indent is not None:
-            n = int(indent)
+        attachment_note = style in (T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST)
+        if indent is not None and not attachment_note:  # 附件说明 has its own places (7.3.4)
+            n = first_indent_chars(indent) or 0
             ppr.append(ox.el("ind", firstLine=self.m.chars(n), firstLineChars=n * 100))
+        elif indent is None and self._flush(block, style) and container is None:
+            ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
         if block.get("align") in _JC:
             ppr.append(ox.el("jc", val=_JC[block.get("align")]))
-            if block.get("align") != "left" and indent is None:  # centred lines: no indent
+            if block.get("align") != "left" and indent is None \
+                    and ppr.find(qn("w:ind")) is None:  # centred lines: no indent
                 ppr.append(ox.el("ind", firstLine=0, firstLineChars=0))
+        if container is None and style in _LINE_SET and block.get("align") in (None, "left"):
+            first, rest = self._indents(block, style, indent)
+            if self._set_lines(p, block, self.hs.role("body")["font"], first, rest,
+                               run_in=style == T.NORMAL):
+                if attachment_note:
+                    self._hanging(ppr, first, rest)
+                return p
         self._inline(p, block)
         return p
+
+    def _indents(self, block: etree._Element, style: str, indent: str | None
+                 ) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(first line, other lines) indents of a line-set paragraph, as (cells, pt)."""
+        if style in (T.ATTACHMENT_NOTE, T.ATTACHMENT_NOTE_FIRST):
+            return attachment_indents(_clean("".join(block.itertext())).strip(),
+                                      style == T.ATTACHMENT_NOTE_FIRST)
+        if style == T.ADDRESSEE:  # flush (7.3.2), unless the record says the page indented it
+            return (float(first_indent_chars(indent) or 0), 0.0), (0.0, 0.0)
+        n = first_indent_chars(indent)
+        if n is None:
+            n = 0 if self._flush(block, style) else self.hs.role("body")["first_indent_chars"]
+        return (float(n), 0.0), (0.0, 0.0)
+
+    def _flush(self, block: etree._Element, style: str) -> bool:
+        """A plain paragraph without @indent in a document that records indentation
+        was flush on the page (as the PDF edition reads it: only role-less ones)."""
+        return style == T.NORMAL and self.records_indent and not block.get("role")
+
+    def _hanging(self, ppr: etree._Element, first: tuple[float, float],
+                 rest: tuple[float, float]) -> None:
+        """附件说明: the names' column as the left indent, the label hanging out of it."""
+        cell = self.m.cell / 20
+        left = round((rest[0] * cell + rest[1]) * 20)
+        start = round((first[0] * cell + first[1]) * 20)
+        for old in ppr.findall(qn("w:ind")):
+            ppr.remove(old)
+        if start <= left:
+            ppr.append(ox.el("ind", left=left, hanging=left - start, hangingChars=0,
+                             firstLineChars=0))
+        else:
+            ppr.append(ox.el("ind", left=left, firstLine=start - left, firstLineChars=0))
+
+    def _set_lines(self, p: etree._Element, node: etree._Element, face: str,
+                   first: tuple[float, float], rest: tuple[float, float], *,
+                   run_in: bool = False, keep_faces: bool = True,
+                   target: etree._Element | None = None) -> bool:
+        """Write ``node``'s text as runs that end each line where the PDF edition
+        does (render/lines.py); False (nothing written) when its inline content is
+        not plain enough (links, superscripts), for the ordinary inline writer."""
+        segs = pieces(node, _canonical_tag, face, keep_faces=keep_faces)
+        if segs is None or not any(t.strip() for seg in segs for t, _ in seg):
+            return False
+        if any("a" in st.marks for seg in segs for _, st in seg):
+            return False
+        size = self.hs.role("body")["size_pt"]
+        laid = lay_out(segs, size, first, rest, run_in=run_in)
+        write_runs(p if target is None else target, laid, face, self.hs,
+                   self.hs.grid["docx_char_spacing_pt"])
+        self._last_set = (p, laid, face) if target is None else None
+        return True
 
     def _inline(self, p: etree._Element, node: etree._Element, marks: frozenset[str] = frozenset(),
                 target: etree._Element | None = None) -> None:
@@ -223,7 +324,7 @@ class _Renderer:
                 link = ox.hyperlink(rid)
                 target.append(link)
                 self._inline(p, child, marks | {"a"}, link)
-            elif kind in ("strong", "em", "sup", "sub"):
+            elif kind in ("strong", "em", "sup", "sub", "num"):
                 self._inline(p, child, marks | {kind}, target)
             elif isinstance(child.tag, str):
                 self._inline(p, child, marks, target)
@@ -255,41 +356,102 @@ class _Renderer:
         if extra:
             face = self.hs.role_typeface("heading1" if extra == "strong" else "heading2")
             rpr.append(ox.rfonts(face.office_name, self.hs.typeface("latin").office_name))
+        if "num" in marks and not extra:  # 第X条 in the article number's face
+            face = self.hs.typeface(self.hs.raw["regulation"]["article_number_font"])
+            rpr.append(ox.rfonts(face.office_name, self.hs.typeface("latin").office_name))
         if "sup" in marks or "sub" in marks:
             rpr.append(ox.el("vertAlign", val="superscript" if "sup" in marks else "subscript"))
         return rpr if len(rpr) else None
 
     # ------------------------------------------------------------ end matter
     def _signature(self, sig: etree._Element) -> None:
-        """署名 centred over the date, date right-indented 4 字 (7.3.5.1)."""
+        """署名 and 成文日期 without a seal (GB/T 9704 7.3.5.2): the 署名 two 字 from the
+        right edge, the date's first character two 字 right of the 署名's
+        (``lines.signature_places``, as in the PDF edition)."""
         orgs = [_clean(o.text).strip() for o in sig.findall(q("org"))]
         date_el = sig.find(q("date"))
         date_text = _clean(date_el.text).strip() if date_el is not None else ""
-        date_indent = self.hs.role("signature")["date_right_indent_chars"]
-        date_width = _width_in_chars(date_text) if date_text else 0
+        size = self.hs.role("signature")["size_pt"]
+        org_right, date_right = signature_places(orgs, date_text or None, size,
+                                                 loose(editions()[1]))
         # 7.3.5.5: the 署名 and date never stand alone on a page ("此页无正文"):
         # the body's last line goes along with them.
         last = self._sectpr.getprevious()
         if last is not None and last.tag == qn("w:p"):
+            last = self._split_last_line(last)
             last[0].append(ox.el("keepNext"))
-        for i, org in enumerate(orgs):
+        for i, (org, right) in enumerate(zip(orgs, org_right)):
             p = self._paragraph(T.SIGNATURE)
-            chars = max(date_indent + (date_width - _width_in_chars(org)) / 2, 0) \
-                if date_text else date_indent / 2
-            p[0].append(ox.el("ind", right=self.m.chars(chars), rightChars=round(chars * 100),
+            p[0].append(ox.el("ind", right=max(round(right * 20), 0), rightChars=0,
                               firstLine=0, firstLineChars=0))
             if i:
                 p[0].append(ox.el("spacing", before=0))
-            p.append(ox.text_run(org))
+            self._single_line(p, org)
         if date_text:
-            self._paragraph(T.SIGNATURE_DATE).append(ox.text_run(date_text))
+            p = self._paragraph(T.SIGNATURE_DATE)
+            p[0].append(ox.el("ind", right=max(round(date_right * 20), 0), rightChars=0,
+                              firstLine=0, firstLineChars=0))
+            self._single_line(p, date_text)
             if not _STANDARD_DATE.match(date_text):
                 self.warnings.append(f"signature date {date_text!r} is not in the GB/T 9704 "
                                      "form (Arabic numerals, no zero padding); kept as written")
 
+    def _split_last_line(self, p: etree._Element) -> etree._Element:
+        """The paragraph that keeps with the 署名: ``p``'s last line, on its own.
+
+        Only the body's last line must go over with the 署名 (7.3.5.5), as in the PDF
+        edition and in Word.  LibreOffice never splits a paragraph that keeps with the
+        next (``w:keepNext`` is keep-together there too: sw/source/core/text/widorp.cxx),
+        so it moved the whole last paragraph and left its page short by as many lines.
+        The paragraph is therefore written as two: its lines but the last (still full
+        to the edge), and its last line, which carries the keep.  A paragraph of one
+        line, or one not written from chosen lines, is returned as it is."""
+        if self._last_set is None or self._last_set[0] is not p:
+            return p
+        _, laid, face = self._last_set
+        if len(laid.lines) < 2:
+            return p
+        head = Laid(laid.glyphs, laid.lines[:-1], laid.first_indent, laid.rest_indent, laid.size)
+        tail = Laid(laid.glyphs, laid.lines[-1:], laid.first_indent, laid.rest_indent, laid.size)
+        for child in list(p)[1:]:
+            p.remove(child)
+        spacing = self.hs.grid["docx_char_spacing_pt"]
+        write_runs(p, head, face, self.hs, spacing)
+        nxt = ox.el("p")
+        nxt.append(copy.deepcopy(p[0]))
+        for old in nxt[0].findall(qn("w:ind")):
+            nxt[0].remove(old)
+        left = round(laid.indent_pt(laid.lines[-1], editions()[1]) * 20)
+        nxt[0].append(ox.el("ind", left=left, firstLine=0, firstLineChars=0))
+        write_runs(nxt, tail, face, self.hs, spacing)
+        p.addnext(nxt)
+        return nxt
+
+    def _single_line(self, p: etree._Element, text: str) -> None:
+        """A one-line paragraph's runs, spaced as the line builder measures them."""
+        face = self.hs.role("signature")["font"]
+        laid = lay_out([[(text, Style(face))]], self.hs.role("signature")["size_pt"],
+                       (0.0, 0.0), (0.0, 0.0))
+        write_runs(p, laid, face, self.hs, self.hs.grid["docx_char_spacing_pt"],
+                   loose(editions()[1]))
+
     def _attachment(self, att: etree._Element) -> None:
         p = self._paragraph(T.ATTACHMENT)
         href = att.get("href", "").strip()
+        indent = (float(self.hs.role("body")["first_indent_chars"]), 0.0)
+        link = None
+        if _LINK.match(href):
+            link = ox.hyperlink(self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+        if self._set_lines(p, att, self.hs.role("body")["font"], indent, (0.0, 0.0), target=link):
+            if link is not None:
+                for r in link.findall(qn("w:r")):  # the link's look on every run
+                    rpr = r.find(qn("w:rPr"))
+                    if rpr is None:
+                        rpr = ox.el("rPr")
+                        r.insert(0, rpr)
+                    rpr.append(ox.el("rStyle", val=T.HYPERLINK))  # ordered when saved
+                p.append(link)
+            return
         run = ox.text_run(_clean(att.text).strip(), style=T.HYPERLINK if _LINK.match(href) else None)
         if _LINK.match(href):
             link = ox.hyperlink(self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
@@ -343,9 +505,13 @@ class _Renderer:
                 reason = f"cannot embed {path.name}: {type(exc).__name__}"
         if not placed:
             p = self._paragraph(T.PLACEHOLDER)
-            name = "内嵌图片" if src.startswith("data:") else Path(src).name  # a data: URL has no name
-            p.append(ox.text_run(f"［图片：{alt or name or '无说明'}］"))
+            p.append(ox.text_run(framed_placeholder(alt, src)))
             self.warnings.append(f"image not embedded ({reason}): {src}")
+        if caption is None:
+            # the styles keep a picture with its caption; without one it keeps with
+            # nothing (as div.figure in the PDF): a run of headings and captionless
+            # pictures would otherwise be one chain LibreOffice moves whole (r09)
+            p[0].append(ox.el("keepNext", val=False))
         if caption is not None:
             self._inline(self._paragraph(T.CAPTION), caption)
 
@@ -557,17 +723,13 @@ class _Renderer:
         return False
 
     def _article(self, block: etree._Element) -> bool:
-        """第X条: the number in its face, a full-width space, then the article's text."""
+        """第X条: the number in its face, a full-width space, then the article's text,
+        justified like any paragraph (the number is one more face to the line builder)."""
         shown = copy.deepcopy(block)
         num = shown[0]
-        rest = (num.tail or "").lstrip(" \u3000\t\r\n\xa0")
-        shown.remove(num)  # (removing also drops num.tail)
-        shown.text = (shown.text or "") + rest
-        p = self._p(shown, default=T.NORMAL)
-        face = self.hs.typeface(self.hs.raw["regulation"]["article_number_font"]).office_name
-        rpr = ox.run_props(east_asia=face, latin=self.hs.typeface("latin").office_name)
-        p.insert(1, ox.text_run(_clean(num.text).strip(), rpr))
-        p.insert(2, ox.text_run("\u3000"))
+        num.text = _clean(num.text).strip()
+        num.tail = "\u3000" + (num.tail or "").lstrip(" \u3000\t\r\n\xa0")
+        self._p(shown, default=T.NORMAL)
         return True
 
     def _kind_heading(self, heading: etree._Element, level: int) -> None:

@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from ..canonical import q
+from ..style import house_style
 from . import docx_template as T
 from . import ooxml as ox
 from .tablegrid import CellLayout, TableLayout, insert_breaks, layout_table, owned_span
@@ -61,6 +62,8 @@ def build_table(table: etree._Element, m: T.Metrics,
     tbl.append(grid)
 
     covered = lay.covered
+    rule = _tw(house_style().role("table")["border_pt"])
+    slack = house_style().raw["docx"]["table_row_slack_twips"]
     for r in range(lay.nrows):
         tr = ox.el("tr")
         trpr = ox.el("trPr")
@@ -68,8 +71,14 @@ def build_table(table: etree._Element, m: T.Metrics,
             trpr.append(ox.el("cantSplit"))   # a row is never cut across two pages
         # as many body lines high as the PDF's row, rules included; "at least", so a
         # line that a word processor with other fonts breaks once more grows the row
-        # instead of being clipped (an exact height hides what does not fit)
-        trpr.append(ox.el("trHeight", val=lay.row_lines[r] * m.line, hRule="atLeast"))
+        # instead of being clipped (an exact height hides what does not fit).
+        # LibreOffice draws the table's top rule above the first row on every page the
+        # table runs onto: the first row pays it, and every row is a little short of
+        # its lines (``[docx] table_row_slack_twips`` a line), so a page of rows keeps
+        # room for that rule and ends at the row the PDF ends it at (docs/word-grid.md).
+        top_rule = rule if r == 0 else 0
+        trpr.append(ox.el("trHeight", val=lay.row_lines[r] * (m.line - slack) - top_rule,
+                          hRule="atLeast"))
         if r < lay.header_rows:           # repeated on every page the table runs to
             trpr.append(ox.el("tblHeader"))
         tr.append(trpr)

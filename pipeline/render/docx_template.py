@@ -112,7 +112,7 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
     styles = [
         _style("paragraph", NORMAL, "Normal", default=True, ppr=ox.para_props(
             line=m.line, first_line=m.chars(indent2), first_line_chars=indent2 * 100,
-            jc="both", widow_control=False, overflow_punct=True, auto_space=False),
+            jc="both", widow_control=False, overflow_punct=True, auto_space=True),
             rpr=ox.run_props(east_asia=font("body"), latin=latin, spacing=m.char_spacing,
                              size_half_pt=half(hs.role("body")["size_pt"]), color="000000",
                              lang=True), priority=0),
@@ -120,7 +120,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                ppr=body_like(before=m.line * title["space_before_lines"],
                              after=m.line * title["space_after_lines"], jc="center",
                              snap_to_grid=False, **flush),
-               rpr=ox.run_props(east_asia=font("title"), latin=latin, spacing=0,
+               # the title's digits and Latin letters in the title's face (no Times)
+               rpr=ox.run_props(east_asia=font("title"), latin=font("title"), spacing=0,
                                 size_half_pt=half(title["size_pt"])), priority=10),
         _style("paragraph", DOC_NUMBER, "Doc Number", based_on=NORMAL, next_id=NORMAL,
                ppr=body_like(after=m.line, jc="center", **flush),
@@ -141,7 +142,7 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                           first_line_chars=role["first_indent_chars"] * 100),
             rpr=ox.run_props(east_asia=font(f"heading{level}"), latin=latin, bold=False,
                              size_half_pt=half(role["size_pt"])), priority=9))
-    date_indent = sig["date_right_indent_chars"]
+    sig_right = sig["right_indent_chars"]
     styles += [
         # 附件说明 (7.3.4): "附件：1. 名称", names wrap under the first character after
         # the label; the following "2. 名称" lines align under "1.".
@@ -161,8 +162,8 @@ def build_styles(hs: HouseStyle) -> list[etree._Element]:
                              keep_next=True, **flush),
                rpr=ox.run_props(east_asia=font("signature"), latin=latin)),
         _style("paragraph", SIGNATURE_DATE, "Signature Date", based_on=NORMAL, next_id=NOTE,
-               ppr=body_like(jc="right", right=m.chars(date_indent),
-                             right_chars=date_indent * 100, **flush),
+               ppr=body_like(jc="right", right=m.chars(sig_right),
+                             right_chars=sig_right * 100, **flush),
                rpr=ox.run_props(east_asia=font("signature"), latin=latin)),
         _style("paragraph", CAPTION, "caption", based_on=NORMAL, next_id=NORMAL,
                ppr=body_like(jc="center", **flush),

@@ -72,3 +72,31 @@ class SandboxFetcher(URLFetcher):
         # urllib's DataHandler decodes base64/percent-encoding; it has no network code.
         resp = request.DataHandler().data_open(request.Request(url))
         return URLFetcherResponse(url, resp.read(), {"Content-Type": resp.headers.get_content_type()})
+
+
+class FontFetcher(SandboxFetcher):
+    """For the house stylesheet only: ``data:``, and the installed font files.
+
+    Its @font-face rules name exact font programs (``local("FandolHei-Regular")``);
+    WeasyPrint resolves such a name through fontconfig to a file and reads it with
+    the stylesheet's fetcher.  Nothing else on disk, and no network."""
+
+    def __init__(self, fonts: frozenset[Path]) -> None:
+        super().__init__(None)
+        self.fonts = fonts
+
+    def allowed_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            path = Path(request.url2pathname(unquote(parts.path))).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        return path if path in self.fonts and path.is_file() else None
+
+    @staticmethod
+    def _file(url: str, path: Path) -> URLFetcherResponse:
+        # font files are larger than pictures (a CJK font is 5-20 MB), and trusted
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                  {"Content-Type": "application/octet-stream"})

@@ -16,6 +16,7 @@ and a test checks the committed file is up to date.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..style import HouseStyle, house_style, stylesheet_path
@@ -63,6 +64,42 @@ def fonts_conf(hs: HouseStyle | None = None) -> str:
 def fonts_conf_path():
     """The committed file (inside the installed stylesheets package)."""
     return stylesheet_path("fonts.conf")
+
+
+def preview_conf(folder: Path, hs: HouseStyle | None = None) -> Path:
+    """A fontconfig file for one LibreOffice run, written into ``folder``.
+
+    It includes the committed ``fonts.conf`` and corrects one thing a static file
+    cannot: Fandol's Bold programs declare the Regular weight (OS/2 400), so
+    LibreOffice sees no bold face of FandolSong and draws the title with
+    FandolSong-Regular outlined (a synthetic bold).  The bold programs of the
+    house style (the title's) are linked into ``folder/fonts`` and scanned there
+    with their real weight; the system's font cache is left alone (its entries
+    were scanned before and keep weight 400)."""
+    from .fonts import program_files
+
+    hs = hs or house_style()
+    fonts = folder / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    programs = program_files()
+    for key in hs.raw["fonts"]:
+        face = hs.typeface(key)
+        path = programs.get(face.face or "")
+        if face.weight == "bold" and path is not None and not (fonts / path.name).exists():
+            (fonts / path.name).symlink_to(path)
+    conf = folder / "fonts.conf"
+    conf.write_text("\n".join([
+        '<?xml version="1.0"?>',
+        '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
+        "<fontconfig>",
+        f"  <include ignore_missing=\"yes\">{escape(str(fonts_conf_path()))}</include>",
+        f"  <dir>{escape(str(fonts))}</dir>",
+        f"  <cachedir>{escape(str(folder / 'cache'))}</cachedir>",
+        '  <match target="scan"><test name="file" compare="contains">'
+        f"<string>{escape(str(fonts))}/</string></test>"
+        '<edit name="weight" mode="assign"><const>bold</const></edit></match>',
+        "</fontconfig>", ""]), encoding="utf-8")
+    return conf
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,12 +22,12 @@ from lxml import etree
 
 from ..errors import RenderError
 from .css import stylesheet_text
-from .fetcher import SandboxFetcher
-from .fonts import last_resort_css, undrawable
-from . import justify
+from .fetcher import FontFetcher, SandboxFetcher
+from .fonts import face_css, font_files, half_punct_css, last_resort_css, undrawable
 from .pdfa import finish
 from .xhtml import to_xhtml
 
+XHTML = "http://www.w3.org/1999/xhtml"
 ATTACHMENT_NAME = "document.xml"
 PDF_VARIANT = "pdf/a-3b"
 
@@ -43,13 +43,22 @@ def _weasy():
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
-    css = weasyprint.CSS(string=stylesheet_text(), font_config=font_config,
-                         url_fetcher=SandboxFetcher(None))
+    # the house stylesheet reads nothing but the installed fonts its @font-face rules name
+    css = weasyprint.CSS(string=face_css() + "\n" + stylesheet_text(), font_config=font_config,
+                         url_fetcher=FontFetcher(font_files()))
     # What lives for the whole process (modules, fonts, the stylesheet) is moved out
     # of the collector's sight, so its collections walk only the documents' objects.
     gc.collect()
     gc.freeze()
     return weasyprint, font_config, css
+
+
+@functools.lru_cache(maxsize=1)
+def _half_punct_sheet():
+    """The half-width punctuation face, parsed once per process when first needed."""
+    weasyprint, font_config, _ = _weasy()
+    return weasyprint.CSS(string=half_punct_css(), font_config=font_config,
+                          url_fetcher=SandboxFetcher(None))
 
 
 class _Collect(logging.Handler):
@@ -69,6 +78,17 @@ def provenance_time(doc: etree._Element) -> datetime:
     except ValueError:
         when = datetime(2000, 1, 1)
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def stylesheets_for(page) -> list:
+    """The stylesheets a page is laid out with: the house stylesheet (its fonts by
+    exact program), and the half-width punctuation face when a line squeezes a mark.
+    (bench/ lays out the same XHTML with the same sheets in bare WeasyPrint.)"""
+    weasyprint, font_config, css = _weasy()
+    sheets = [css]
+    if any("sq" in (el.get("class") or "").split() for el in page.root.iter(f"{{{XHTML}}}span")):
+        sheets.append(_half_punct_sheet())  # squeezed closing marks (render/lines.py)
+    return sheets
 
 
 def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
@@ -104,7 +124,7 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
     collect = _Collect()
     _WP_LOGGER.addHandler(collect)
     try:
-        sheets = [css]
+        sheets = stylesheets_for(page)
         if missing:  # a generated box glyph: PDF/A forbids .notdef, the text keeps the character
             sheets.append(weasyprint.CSS(string=last_resort_css(missing), font_config=font_config,
                                          url_fetcher=fetcher))
@@ -112,22 +132,10 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
                        attachments=[attachment], pdf_identifier=identifier,
                        uncompressed_pdf=False)
 
-        def layout():
-            html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
-                                   url_fetcher=fetcher, media_type="print")
-            return html.render(font_config=font_config, **options)
-
-        # short Chinese lines spread to the right edge: a second layout ([pdf] justify)
-        marked = justify.enabled() and justify.mark(page.root)
-        document = layout()
-        if marked:
-            try:
-                spread = justify.apply(page.root, justify.measure(document))
-            except Exception as e:  # a nicety: never lose a document over it
-                spread = 0
-                warnings.append(f"lines left ragged: justification failed ({type(e).__name__})")
-            if spread:
-                document = layout()  # short lines now spread to the right edge (justify.py)
+        html = weasyprint.HTML(string=page.tostring().decode("utf-8"), base_url=base_url,
+                               url_fetcher=fetcher, media_type="print")
+        # one layout: the lines are chosen already (render/lines.py, xhtml_lines.py)
+        document = html.render(font_config=font_config, **options)
         raw = document.write_pdf(**{k: v for k, v in options.items() if k != "stylesheets"})
     except Exception as e:  # WeasyPrint raises many types; the batch needs one line
         raise RenderError(f"PDF layout failed: {type(e).__name__}: {e}") from e

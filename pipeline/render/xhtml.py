@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,9 @@ from ..style import house_style, stylesheet_path
 from .css import grid, pt
 from . import xhtml_structures, xhtml_table
 from .titlebreak import break_title
+from .wording import framed_placeholder
+from .lines import drawn, editions, first_indent_chars, signature_places
+from .xhtml_lines import set_lines, set_single_line
 
 XHTML = "http://www.w3.org/1999/xhtml"
 H = f"{{{XHTML}}}"
@@ -63,7 +65,9 @@ def to_xhtml(doc: etree._Element, resource_dir: Path | None) -> Page:
     _indents(root)
     page.warnings += xhtml_table.apply(root, doc)  # widths, breaks, heights: tablegrid
     page.warnings += xhtml_structures.apply(root)  # annex and regulation titles
+    set_lines(root)  # after the tables and structures: they set classes the builder reads
     _signature(root)
+    _subtitle(root)
     page.warnings += _figures(root, resource_dir)
     return page
 
@@ -94,38 +98,52 @@ def _indents(root: etree._Element) -> None:
     cell = grid()["cell"]
     marked = root.findall(f".//{H}p[@data-indent]")
     for p in marked:
-        n = int(p.attrib.pop("data-indent"))
+        n = first_indent_chars(p.attrib.pop("data-indent")) or 0
+        if "attachment-note" in (p.get("class") or ""):
+            continue  # 附件说明 has its own places (GB/T 9704 7.3.4); the source's indent is not added
         p.set("style", f"text-indent: {pt(n * cell)}")
+        p.set("data-first-cells", str(n))  # for the line builder
     if marked:
         for p in root.iterfind(f".//{H}p[@class='body']"):
             if "style" not in p.attrib:
                 p.set("style", "text-indent: 0")
+                p.set("data-first-cells", "0")
 
 
-def text_width_pt(text: str) -> float:
-    """Width of body text on the grid: a 字 per CJK character, half a body em (less
-    the condensing) for digits and Latin letters."""
-    g = grid()
-    half = g["body_size"] / 2 + g["letter_spacing"]
-    return sum(g["cell"] if unicodedata.east_asian_width(c) in "WFA" else half for c in text)
+def _subtitle(root: etree._Element) -> None:
+    """A subtitle the body opens with (a work report's "——在…会议上的讲话") sits on
+    the line under the title, centred; the 空一行 goes under the subtitle instead."""
+    body = root.find(f".//{H}div[@class='body']")
+    title = root.find(f".//{H}h1")
+    if body is None or title is None or title.getnext() is not body:
+        return  # a 发文字号 line stands between them
+    subs = []
+    for el in body:
+        if el.tag == f"{H}p" and "subtitle" in (el.get("class") or "").split():
+            subs.append(el)
+        else:
+            break
+    if subs:
+        pitch = pt(grid()["pitch"])
+        subs[0].set("style", f"margin-top: -{pitch}")
+        subs[-1].set("style", (subs[-1].get("style", "") + f"; margin-bottom: {pitch}").lstrip("; "))
 
 
 def _signature(root: etree._Element) -> None:
-    """Centre each 署名 line over the 成文日期, which sits four 字 from the right
-    (GB/T 9704 7.3.5.1); without a date the 署名 is right-indented two 字."""
-    hs = house_style()
-    cell = grid()["cell"]
-    right = hs.role("signature")["date_right_indent_chars"] * cell
+    """署名 and 成文日期 of a copy without a seal (GB/T 9704 7.3.5.2): the 署名 two
+    字 from the right edge, the date's first character two 字 right of the 署名's
+    (``lines.signature_places``); both lines drawn as the line builder measures
+    them (the space beside digits included), so the places are exact."""
+    size = house_style().role("signature")["size_pt"]
     for sig in root.iterfind(f".//{H}div[@class='signature']"):
+        orgs = sig.findall(f"{H}p[@class='sig-org']")
         date = sig.find(f"{H}p[@class='sig-date']")
-        for org in sig.iterfind(f"{H}p[@class='sig-org']"):
-            w_org = text_width_pt("".join(org.itertext()))
-            if date is not None:
-                w_date = text_width_pt("".join(date.itertext()))
-                pad = max(0.0, right + (w_date - w_org) / 2)
-            else:
-                pad = right / 2
-            org.set("style", f"padding-right: {pt(pad)}")
+        texts = [" ".join("".join(o.itertext()).split()) for o in orgs]
+        date_text = " ".join("".join(date.itertext()).split()) if date is not None else None
+        org_right, date_right = signature_places(texts, date_text, size, drawn(editions()[0]))
+        for el, right in [*zip(orgs, org_right), *([(date, date_right)] if date is not None else [])]:
+            set_single_line(el, house_style().role("signature")["font"])
+            el.set("style", f"padding-right: {pt(max(right, 0.0))}; white-space: nowrap")
 
 
 # ------------------------------------------------------------------ figures
@@ -216,9 +234,6 @@ def _fit(w_px: int, h_px: int) -> tuple[float, float, float]:
 
 
 def _placeholder(img: etree._Element) -> None:
-    alt = (img.get("alt") or "").strip()
-    src = img.get("data-src") or ""
-    name = "内嵌图片" if src.startswith("data:") else src.rsplit("/", 1)[-1]  # a data: URL has no name
     box = etree.Element(f"{H}div", {"class": "placeholder"})
-    box.text = f"［图片未能收录：{alt or name or '无说明'}］"
+    box.text = framed_placeholder(img.get("alt") or "", img.get("data-src") or "")
     img.getparent().replace(img, box)
