@@ -143,11 +143,15 @@ def most_common_organization(rows: Iterable[Mapping[str, Any]]) -> str | None:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write a file so a reader sees the old one or the new one, never half of one."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_catalogue(folder: Path, rows: list[dict[str, Any]],
