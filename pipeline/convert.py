@@ -38,7 +38,8 @@ OUTPUT_NAMES = FILE_NAMES
 STAGING = ".staging"
 #: Metadata fields carried into the manifest, the ledger and the catalogue.
 CATALOGUE_FIELDS = ("title", "index-number", "doc-number", "issuer", "publisher",
-                    "written-date", "published-date", "source", "subject", "validity")
+                    "written-date", "published-date", "source", "subject", "validity",
+                    "doc-type")
 
 
 

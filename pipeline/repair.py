@@ -60,8 +60,8 @@ def from_record(rec: dict[str, Any], record_sha: str, input_: str,
 def resources_of(rec: dict[str, Any]) -> list[dict[str, Any]]:
     """The pictures and attachments record.json lists, as the manifest lists them."""
     return [{"path": f"{rec['id']}/{f['name']}", "role": f.get("role"),
-             "name": f.get("original"), "mime": f.get("mime"), "bytes": f.get("bytes"),
-             "url": f.get("url")}
+             "name": f.get("original"), "text": f.get("text"), "mime": f.get("mime"),
+             "bytes": f.get("bytes"), "url": f.get("url")}
             for k, f in rec["files"].items() if is_resource(k)]
 
 

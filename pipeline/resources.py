@@ -210,8 +210,9 @@ class Kept:
 
     def listed(self) -> list[dict]:
         """The manifest's view: path, role, original name, type, size, URL."""
-        return [{"path": k, "role": f["role"], "name": f["original"], "mime": f["mime"],
-                 "bytes": f["bytes"], "url": f.get("url")} for k, f in self.files.items()]
+        return [{"path": k, "role": f["role"], "name": f["original"], "text": f.get("text"),
+                 "mime": f["mime"], "bytes": f["bytes"], "url": f.get("url")}
+                for k, f in self.files.items()]
 
 
 def keep(doc: etree._Element, record: Path, source: Source) -> Kept:
@@ -285,7 +286,9 @@ def keep(doc: etree._Element, record: Path, source: Source) -> Kept:
         by_key[found.key] = facts
         total += size
         entry = {"name": rel, "bytes": size, "sha256": sha, "role": role,
-                 "original": found.name, "mime": mime}
+                 "original": found.name, "mime": mime,
+                 "text": " ".join(((el.text if role == "attachment" else el.get("alt")) or "")
+                                  .split())[:200]}
         if found.url:
             entry["url"] = found.url
         kept.files[rel] = entry
