@@ -290,8 +290,8 @@ def _notices(lines: list[str]) -> None:
               type=click.Path(path_type=Path),
               help="Folder to create the bag in.  It must not exist yet.")
 @click.option("--organization", metavar="NAME",
-              help="Source-Organization written in bag-info.txt.  [default: the publisher or "
-                   "issuer most records name]")
+              help="Source-Organization written in bag-info.txt: who hands the bag over "
+                   "(e.g. the archive or office).  [default: unknown, never guessed]")
 @click.option("--description", metavar="TEXT",
               help="External-Description written in bag-info.txt.  [default: a sentence with "
                    "the counts]")
@@ -308,13 +308,16 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
 
     \b
     The bag (BagIt 1.0, RFC 8493, SHA-256 checksums) holds:
-      data/<id>/...          a copy of every converted record's folder
+      data/<id>/...          a copy of every converted record's folder (with its
+                             attachments/ and images/, the files the page linked)
       data/manifest.json     the batch manifest (every page, its files, checksums)
       data/catalogue.csv     the catalogue: one row per page, failures included
                              (题名, 索引号, 发文字号, 发文机关, 发布机构, dates,
                              source page and its SHA-256, status, reason, files);
                              UTF-8 with BOM, so Excel shows the Chinese correctly
       data/catalogue.json    the same catalogue for scripts
+      data/index.html        the batch report (its links open the records' files)
+      data/metadata/metadata.csv  Dublin Core per record, read by Archivematica
       bag-info.txt           Source-Organization, Bagging-Date, counts, generator
       manifest-sha256.txt    the checksum of every file in data/
 
