@@ -300,6 +300,7 @@ def test_recapture_same_document_and_new_version(crawl, tmp_path):
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     july_in = f"{july}#{base}news/a.html"
+    assert summary["converted"] == 1  # only the new capture; the others are kept
     [new] = summary["new_versions"]
     assert new["input"] == july_in and new["number"] == 2 and new["count"] == 2
     assert new["of"] == f"索引号 {PAGE_A['index_number']}"
@@ -337,3 +338,24 @@ def test_wacz_gives_the_same_records(crawl, tmp_path):
     a = by_url[_entry(crawl, "a.html")["origin"]["url"]]
     assert (out / a["outputs"]["attachments/fund-list.xlsx"]).read_bytes() == SHEET
     assert a["origin"]["warc-file"].startswith("crawl.wacz!")
+
+
+def test_on_dask_the_same_records_as_the_local_pool(crawl, tmp_path):
+    """Workers on Dask read the archive themselves, by offset: the same records, the
+    files kept, nothing fetched; run again, nothing is converted (resume by digest)."""
+    pytest.importorskip("distributed")
+    out = tmp_path / "dask"
+    r = govdoc("convert", str(crawl["warc"]), "-o", str(out), "--executor", "dask", "-j", "2",
+               "--formats", "xml", "-q")
+    assert r.returncode == 0, r.stderr
+    docs = {d["input"]: d for d in
+            json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]}
+    for d in crawl["manifest"]["documents"]:
+        mine = docs[d["input"]]
+        assert (mine["id"], mine["content_digest"], mine["origin"]["url"]) == \
+            (d["id"], d["content_digest"], d["origin"]["url"])
+        assert {k: v for k, v in mine["sha256"].items() if "/" in k} == \
+            {k: v for k, v in d["sha256"].items() if "/" in k}
+    r = govdoc("convert", str(crawl["warc"]), "-o", str(out), "--formats", "xml", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["converted"] == 0
+    assert crawl["requests"] == [], "nothing is fetched from the portal"
