@@ -33,7 +33,7 @@ from typing import Any, Mapping
 from .catalogue import CATALOGUE_CSV, CATALOGUE_JSON, catalogue_csv, catalogue_json, \
     catalogue_rows
 from .dublincore import METADATA_CSV, metadata_csv
-from .report import REPORT_NAME
+from .report import REPORT_NAME, report_files
 from .record import valid_id
 from .repair import disagreements
 from .verify import entry_files, recorded_checksums
@@ -242,12 +242,12 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
             encoding="utf-8")
         # the batch report (its links lead to the records' files in the bag) and the
         # Dublin Core of every record, for Archivematica
-        from .report import report_files
-
         for name, data in report_files(out_root, docs, generator):
             (staging / name).write_bytes(data)
+            files += 1
         (staging / METADATA_CSV).parent.mkdir()
         (staging / METADATA_CSV).write_bytes(metadata_csv(docs))
+        files += 1
         info = bag_info(rows, generator, organization=organization, description=description,
                         identifier=identifier)
         logging.getLogger("bagit").setLevel(logging.WARNING)  # no per-file chatter
