@@ -29,6 +29,8 @@ from tests.support.warcs import XLSX, Crawl, notice, png, xlsx
 NS = {"g": "urn:govdoc:canonical:1"}
 RED = (200, 30, 30)
 PICTURE = png(40, 30, RED)
+BLUE = (20, 40, 200)
+MOVED = png(36, 20, BLUE)  # page B's picture, reached through a redirect in the archive
 SHEET = xlsx([["单位", "金额（万元）"], ["婺城区", "120"], ["金东区", "95"]])
 PAGE_A = dict(index_number="11330700002592599F/2024-00012",
               paragraphs=["各县（市、区）财政局：", "现将2024年度专项资金分配名单予以公布。",
@@ -80,16 +82,22 @@ def _page_a(base: str, *, visits: int = 1000, paragraphs=None) -> str:
                   visits=visits, **facts)
 
 
+def _page_b(picture: str, charset: str | None) -> str:
+    return notice(TITLE_B, index_number="11330700002592599F/2024-00013",
+                  paragraphs=["各有关单位：", "请于4月底前完成自查。"], images=[picture],
+                  charset=charset)
+
+
 def _write_crawl(path: Path, base: str) -> dict:
     with Crawl(path) as c:
         a = c.page(f"{base}news/a.html", _page_a(base))
         c.response(f"{base}img/fund.png", PICTURE, "image/png")
         c.response(f"{base}files/fund-list.xlsx", SHEET, XLSX)
         # GBK, declared only by the HTTP header (the page has no <meta charset>)
-        c.page(f"{base}news/b.html", notice(TITLE_B, index_number="11330700002592599F/2024-00013",
-                                            paragraphs=["各有关单位：", "请于4月底前完成自查。"],
-                                            charset=None),
+        c.page(f"{base}news/b.html", _page_b(f"{base}img/moved.png", charset=None),
                encoding="gbk")
+        c.redirect(f"{base}img/moved.png", "/img/2024/check.png")
+        c.response(f"{base}img/2024/check.png", MOVED, "image/png")
         c.revisit(f"{base}news/a.html", a, "2024-06-01T08:00:00Z")
         c.redirect(f"{base}news/old-b.html", f"{base}news/b.html")
         c.response(f"{base}news/gone.html", "<html><body>页面不存在</body></html>".encode(),
@@ -133,17 +141,23 @@ def test_every_article_is_converted_and_the_rest_counted(crawl):
     a, again = _entry(crawl, "a.html"), _entry(crawl, "@2024-06-01T08:00:00Z")
     assert again["id"] == a["id"] and again["duplicate_of"] == a["input"]
     [archive] = crawl["summary"]["archives"]
-    assert archive["pages"] == 3 and archive["not_html"] == 3  # picture, sheet, json
-    assert sum(archive["skipped"].values()) == 2
+    assert archive["pages"] == 3 and archive["not_html"] == 4  # 2 pictures, sheet, json
+    assert sum(archive["skipped"].values()) == 3  # 2 redirects, a 404
     assert any("404" in why for why in archive["skipped"])
     assert any("redirect" in why for why in archive["skipped"])
     assert "not found (HTTP 404)" in crawl["stderr"]
     assert crawl["requests"] == [], "nothing is fetched from the portal"
 
 
-def test_gbk_page_read_by_the_http_charset(crawl):
+def test_gbk_page_read_by_the_http_charset_its_picture_through_a_redirect(crawl):
     b = _entry(crawl, "b.html")
     doc = _xml(crawl, b)
+    [image] = doc.iter("{urn:govdoc:canonical:1}image")
+    assert (crawl["out"] / b["id"] / image.get("local")).read_bytes() == MOVED
+    with pikepdf.open(crawl["out"] / b["outputs"]["pdf"]) as pdf:
+        shown = [pikepdf.PdfImage(img).as_pil_image()
+                 for page in pdf.pages for img in page.get_images().values()]
+    assert any(im.size == (36, 20) and im.convert("RGB").getpixel((3, 3)) == BLUE for im in shown)
     assert doc.findtext("g:meta/g:title", namespaces=NS) == TITLE_B
     assert "请于4月底前完成自查。" in "".join(doc.find("g:body", NS).itertext())
     enc = doc.find("g:provenance/g:encoding", NS)
@@ -251,9 +265,9 @@ def test_the_same_pages_as_loose_files_give_the_same_documents(crawl, tmp_path):
     html = _page_a(base, visits=2345).replace(f"{base}img/fund.png", "a_files/fund.png") \
         .replace("../files/fund-list.xlsx", "a_files/fund-list.xlsx")
     (folder / "a.html").write_text(html, encoding="utf-8")
-    b = notice(TITLE_B, index_number="11330700002592599F/2024-00013",
-               paragraphs=["各有关单位：", "请于4月底前完成自查。"], charset="gbk")
-    (folder / "b.html").write_bytes(b.encode("gbk"))
+    (folder / "b_files").mkdir()
+    (folder / "b_files" / "check.png").write_bytes(MOVED)
+    (folder / "b.html").write_bytes(_page_b("b_files/check.png", charset="gbk").encode("gbk"))
     out = tmp_path / "out"
     r = govdoc("convert", str(folder), "-o", str(out), "--formats", "xml", "-q")
     assert r.returncode == 0, r.stderr
