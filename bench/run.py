@@ -111,6 +111,8 @@ def main() -> int:
     ap.add_argument("--warc-formats", default="xml,pdf,docx",
                     help="the editions the warc stage makes (xml alone: the reading and "
                          "extraction costs without the layout)")
+    ap.add_argument("--warc-first", action="store_true",
+                    help="in the warc stage, convert the archive before the loose files")
     ap.add_argument("--skip", default="", help="stages to skip, comma-separated")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
@@ -200,7 +202,7 @@ def main() -> int:
         rows += scale.rows(results["scale"])
     if "warc" not in skip:
         results["warc"] = warc.run(pages, WORK, n=a.warc_pages, checkpoint=a.warc_checkpoint,
-                                   formats=a.warc_formats)
+                                   formats=a.warc_formats, warc_first=a.warc_first)
         rows += warc.rows(results["warc"])
     results["load_average_end"] = os.getloadavg()
 
