@@ -373,3 +373,64 @@ def test_on_dask_the_same_records_as_the_local_pool(crawl, tmp_path):
     r = govdoc("convert", str(crawl["warc"]), "-o", str(out), "--formats", "xml", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["converted"] == 0
     assert crawl["requests"] == [], "nothing is fetched from the portal"
+
+
+def _small_crawl(path: Path, base: str, *, gzip: bool = True) -> Path:
+    with Crawl(path, gzip=gzip) as c:
+        c.page(f"{base}n/1.html", _page_b(f"{base}img/1.png", charset="utf-8"))
+        c.response(f"{base}img/1.png", MOVED, "image/png")
+    return path
+
+
+def test_a_deflated_wacz_member_and_a_plain_warc_are_read(tmp_path, portal):
+    from tests.support.warcs import wacz
+
+    base, requests = portal
+    plain = _small_crawl(tmp_path / "plain.warc", base, gzip=False)
+    package = wacz(tmp_path / "zipped.wacz", _small_crawl(tmp_path / "z.warc.gz", base),
+                   stored=False)
+    folder = tmp_path / "crawls"
+    folder.mkdir()
+    plain.rename(folder / plain.name)
+    package.rename(folder / package.name)
+    out = tmp_path / "out"
+    r = govdoc("convert", str(folder), "-o", str(out), "--formats", "xml", "--json")
+    assert r.returncode == 0, r.stderr
+    docs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    assert len(docs) == 2 and all(d["status"] == "ok" for d in docs)
+    for d in docs:
+        [pic] = [v for k, v in d["outputs"].items() if k.startswith("images/")]
+        assert (out / pic).read_bytes() == MOVED
+    assert requests == []
+
+
+def test_a_damaged_archive_is_one_line_and_the_batch_goes_on(tmp_path, portal):
+    """A WARC cut short in its last record, and one gzipped as a single stream (not
+    record by record): each named in one line; the pages before the damage and the
+    other inputs are converted."""
+    import gzip as gz
+
+    base, requests = portal
+    good = _small_crawl(tmp_path / "good.warc.gz", base)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gz.compress((_small_crawl(tmp_path / "p.warc", base, gzip=False))
+                                  .read_bytes()))
+    cut = tmp_path / "cut.warc.gz"
+    with Crawl(cut) as c:
+        c.page(f"{base}n/cut-1.html", _page_b(f"{base}img/none.png", charset="utf-8"))
+        c.page(f"{base}n/cut-2.html", notice("第二份通知", index_number="X/2024-2",
+                                             paragraphs=["内容。"]))
+    data = cut.read_bytes()
+    cut.write_bytes(data[: len(data) - 200])
+    (tmp_path / "p.warc").unlink()
+    out = tmp_path / "out"
+    r = govdoc("convert", str(good), str(whole), str(cut), "-o", str(out), "--formats", "xml",
+               "--json")
+    lines = r.stderr.splitlines()
+    assert any("whole.warc.gz" in line and "gzip" in line.lower() for line in lines), r.stderr
+    assert any("cut.warc.gz" in line and "damaged" in line for line in lines), r.stderr
+    docs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    ok = sorted(d["input"].rsplit("#", 1)[-1] for d in docs if d["status"] == "ok")
+    assert f"{base}n/1.html" in ok and f"{base}n/cut-1.html" in ok
+    assert r.returncode in (0, 1) and "Traceback" not in r.stderr
+    assert requests == []
