@@ -1,7 +1,7 @@
 """Benchmarks against the tools users would otherwise pick, all in one run.
 
     python bench/run.py [--batch 100] [--pages 5000] [--checkpoint 1000] [--records 30000]
-                        [--skip STAGE,...]
+                        [--warc-pages 1000] [--warc-formats xml,pdf,docx] [--skip STAGE,...]
 
 Writes bench/results.md (also printed) and bench/results.json.  Ratios are
 theirs / ours from the same run on the same inputs, so above 1 means we are faster.
@@ -21,6 +21,11 @@ Stages (each measured in a fresh process, so its peak memory is its own):
                       unchanged re-run, index.html's size and its load time in headless
                       Chromium; then a --records report (vs the same on one page)
                       (bench/scale.py)
+  warc                a --warc-pages WARC (warcio; revisits, a 404, a picture) converted
+                      with --jobs 2 beside the same pages as loose files: ms per page,
+                      peak RSS per worker at --warc-checkpoint and at the end, the
+                      parent's peak RSS (it reads the archive once), the re-run
+                      (bench/warc.py)
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ import time
 from pathlib import Path
 
 import scale
+import warc
 from scale import generate_batch
 
 HERE = Path(__file__).resolve().parent
@@ -98,6 +104,15 @@ def main() -> int:
                     help="pages done when the scale stage's first RSS figure is read")
     ap.add_argument("--records", type=int, default=30000,
                     help="records in the generated report of the scale stage (0: none)")
+    ap.add_argument("--warc-pages", type=int, default=1000,
+                    help="pages in the warc stage's web archive (and as loose files)")
+    ap.add_argument("--warc-checkpoint", type=int, default=200,
+                    help="pages done when the warc stage's first RSS figure is read")
+    ap.add_argument("--warc-formats", default="xml,pdf,docx",
+                    help="the editions the warc stage makes (xml alone: the reading and "
+                         "extraction costs without the layout)")
+    ap.add_argument("--warc-first", action="store_true",
+                    help="in the warc stage, convert the archive before the loose files")
     ap.add_argument("--skip", default="", help="stages to skip, comma-separated")
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(",")))
@@ -185,6 +200,10 @@ def main() -> int:
         rss = results["scale"]["peak_worker_rss_mb"]
         results["peak_rss_mb"] = max(v for v in rss.values() if v is not None)
         rows += scale.rows(results["scale"])
+    if "warc" not in skip:
+        results["warc"] = warc.run(pages, WORK, n=a.warc_pages, checkpoint=a.warc_checkpoint,
+                                   formats=a.warc_formats, warc_first=a.warc_first)
+        rows += warc.rows(results["warc"])
     results["load_average_end"] = os.getloadavg()
 
     md = ["| stage | ours (ms/doc) | theirs (ms/doc) | ratio theirs/ours | peak RSS MB ours / theirs |",

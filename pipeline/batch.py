@@ -48,8 +48,8 @@ from .errors import ENVIRONMENT, NO_SPACE, PAGE, ConversionError, os_reason, ret
 from .inputs import InputPage
 from .ledger import Ledger
 from .pool import Outcome, run_pool
-from .record import FILE_NAMES, publish, read_record, recover_previous, sizes_match, valid_id, \
-    write_record
+from .record import FILE_NAMES, clear_unlisted, fsync_folder, publish, read_record, \
+    recover_previous, sizes_match, valid_id, write_record
 from .repair import from_record, rebuild, reconcile
 from .report import write_batch_files
 
@@ -92,6 +92,14 @@ class BatchReport:
     notices: list[str] = field(default_factory=list)
     #: records that keep editions --formats did not ask for
     kept_editions: int = 0
+    #: inputs converted (or copied) in this run, not skipped
+    fresh: set[str] = field(default_factory=set)
+    #: this run's pages that are the same document as a record kept from another
+    #: capture (manifest entries, ``same_as`` set)
+    same_document: list[dict] = field(default_factory=list)
+    #: this run's records that are a new version of a document already recorded
+    #: (manifest entries whose ``version`` number is 2 or more)
+    new_versions: list[dict] = field(default_factory=list)
 
     @property
     def failed(self) -> list[DocResult]:
@@ -110,6 +118,10 @@ class BatchReport:
                 "seconds": round(self.elapsed, 3),
                 "peak_worker_rss_mb": max((r.peak_rss_mb for r in done), default=0.0),
                 "notices": self.notices,
+                "same_document": [{"input": d["input"], "same_as": d["same_as"], "id": d["id"]}
+                                  for d in self.same_document],
+                "new_versions": [{"input": d["input"], "id": d["id"], **d["version"]}
+                                 for d in self.new_versions],
                 "failures": [{"input": r.input, "status": r.status, "error": r.error,
                               "retryable": retryable(r.fault)} for r in self.failed]}
 
@@ -136,22 +148,26 @@ def _locked(out_root: Path):
 
 def write_json_atomic(path: Path, data) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: no half-written file left beside the manifest
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def convert_page(path: Path, shown: str, out_root: Path, settings: Settings,
-                 staging: Path | None = None) -> DocResult:
+                 staging: Path | None = None, archived=None) -> DocResult:
     """One page's work in a worker: the conversion into ``staging``, then the thumbnail
     of its PDF for index.html, drawn here in parallel rather than one after another by
     the batch at the end (10 ms a page: a tenth of the --jobs 2 wall time on short
     pages).  The thumbnail cache is keyed by the PDF's sha256, so one drawn for a
     record that is then not published is simply never used."""
-    result = convert_file(path, shown, out_root, settings, staging)
+    result = convert_file(path, shown, out_root, settings, staging, archived)
     if result.status in ("ok", "partial") and result.id and "pdf" in result.sha256:
         from .report import cached_thumbnail
 
@@ -163,14 +179,18 @@ def convert_page(path: Path, shown: str, out_root: Path, settings: Settings,
     return result
 
 
-def input_digest(path: Path) -> str | None:
+def input_digest(page: InputPage | Path) -> str | None:
     """The sha256 of a page's bytes, or None when the worker would refuse it unread.
 
     Pages that cannot be read (missing, empty, too large) are not grouped with
-    anything: each fails on its own with its own reason.
+    anything: each fails on its own with its own reason.  A page in a web archive
+    has the digest the archive's index took of its payload (read once, at the scan).
     """
+    if isinstance(page, InputPage) and page.archived is not None:
+        return None if page.archived.error else page.archived.sha256
     try:
-        return hashlib.sha256(read_input(path)).hexdigest()
+        return hashlib.sha256(read_input(page.path if isinstance(page, InputPage)
+                                         else page)).hexdigest()
     except ConversionError:
         return None
 
@@ -374,10 +394,7 @@ def salvage(staging: Path, error: str, result: DocResult) -> DocResult | None:
     rec = got[0]
     if rec["id"] != result.id or "xml" not in rec["files"] or not sizes_match(staging, rec):
         return None
-    listed = {f["name"] for f in rec["files"].values()}
-    for f in staging.iterdir():
-        if f.name not in listed:
-            f.unlink() if f.is_file() or f.is_symlink() else shutil.rmtree(f, ignore_errors=True)
+    clear_unlisted(staging, rec)
     fmt = rec.pop("rendering")
     later = [f for f in EDITIONS if f in rec.get("formats", ()) and f != fmt
              and f not in rec["files"] and EDITIONS.index(f) > EDITIONS.index(fmt)]
@@ -387,9 +404,7 @@ def salvage(staging: Path, error: str, result: DocResult) -> DocResult | None:
 
     rec["status"], rec["fault"] = "partial", ENVIRONMENT
     rec["reason"] = partial_reason(rec, lost)
-    for f in staging.iterdir():
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
+    fsync_folder(staging)
     sha = write_record(staging, rec, sync=True)
     r = from_record(rec, sha, result.input)
     r.seconds = result.seconds
@@ -457,7 +472,11 @@ def run_batch(pages: list[InputPage], out_root: Path, settings: Settings = Setti
                 _run(pages, out_root, settings, key, ledger, report, jobs=jobs, timeout=timeout,
                      memory_mb=memory_mb, force=force, retry_failed=retry_failed,
                      executor=executor, on_result=on_result, pages_per_worker=pages_per_worker)
-                _write_batch_files(out_root, ledger)
+                docs = _write_batch_files(out_root, ledger)
+                report.same_document = [d for d in docs if d["input"] in report.fresh
+                                        and d["same_as"] and d["status"] != "failed"]
+                report.new_versions = [d for d in docs if d["input"] in report.fresh
+                                       and d["version"] and d["version"]["number"] > 1]
             except _Stop as stop:
                 try:  # what was finished is listed, if the disk lets us
                     _write_batch_files(out_root, ledger)
@@ -478,14 +497,16 @@ def run_batch(pages: list[InputPage], out_root: Path, settings: Settings = Setti
     return report
 
 
-def _write_batch_files(out_root: Path, ledger: Ledger) -> None:
+def _write_batch_files(out_root: Path, ledger: Ledger) -> list[dict[str, Any]]:
     everything = ledger.all()
     try:
         write_manifest(out_root, everything)
+        docs = manifest_entries(everything)
         # catalogue.csv/.json and index.html: the report's module, from the manifest's entries
-        write_batch_files(out_root, [manifest_entry(r) for r in everything])
+        write_batch_files(out_root, docs)
     except OSError as exc:
         raise _Stop(_stop_line(out_root, exc)) from None
+    return docs
 
 
 def _stop_line(out_root: Path, exc: BaseException) -> str:
@@ -509,7 +530,8 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
     report.notices += fixed.notices
     rows = ledger.keyed()
     shown = [p.shown for p in pages]
-    digests = [input_digest(p.path) for p in pages]
+    digests = [input_digest(p) for p in pages]
+    origins = [capture_origin(p) for p in pages]
     plan = plan_batch(shown, digests, rows, key, formats=settings.formats, force=force,
                       retry_failed=retry_failed, present=lambda r: r.id in fixed.intact)
     wanted = set(settings.formats)
@@ -526,6 +548,7 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
     def show(index: int, row: DocResult) -> None:
         shown_row = shown_attempt(row) if row.last_attempt and index in fresh else row
         report.results[index] = shown_row
+        report.fresh.add(row.input)
         if on_result:
             on_result(shown_row, False)
 
@@ -548,7 +571,10 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
             on_result(report.results[i], True)
     for i, anchor in plan.copy:
         prior = rows.get(shown[i], (None, ""))[0]
-        row = _row_for(as_duplicate(anchor, shown[i]), prior, None, key)
+        copy = as_duplicate(anchor, shown[i])
+        if origins[i] and copy is not anchor:
+            copy = dataclasses.replace(copy, origin=origins[i])
+        row = _row_for(copy, prior, None, key)
         if row.last_attempt and row is not prior:
             fresh.add(i)
         with _signals_deferred():
@@ -561,7 +587,8 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
     stagings = [staging_root / (digests[i][:16] if digests[i] else f"task-{n}")
                 for n, i in enumerate(plan.convert)]
     tasks = [(pages[i].path, pages[i].shown, out_root,
-              dataclasses.replace(settings, formats=plan.formats[i]), stagings[n])
+              dataclasses.replace(settings, formats=plan.formats[i]), stagings[n],
+              pages[i].archived)
              for n, i in enumerate(plan.convert)]
     if not tasks:  # a re-run with nothing to do starts no worker process at all
         return
@@ -589,7 +616,7 @@ def _run(pages: list[InputPage], out_root: Path, settings: Settings, key: str, l
                             "the batch stopped")
             with _signals_deferred():
                 _settle(i, result, plan, shown, rows, key, ledger, out_root, stagings[n],
-                        fixed.intact, commit, drop_unused, show, fresh)
+                        fixed.intact, commit, drop_unused, show, fresh, origins)
             report.duplicates += len(plan.followers.get(i, []))
     except OSError as exc:
         raise _Stop(_stop_line(out_root, exc)) from None
@@ -635,7 +662,7 @@ def _row_for(candidate: DocResult, prior: DocResult | None, attempt: dict | None
 
 def _settle(i: int, result: DocResult, plan: Plan, shown: list[str], rows, key: str,
             ledger: Ledger, out_root: Path, staging: Path, intact: set[str], commit,
-            drop_unused, show, fresh: set[int]) -> None:
+            drop_unused, show, fresh: set[int], origins: list[dict | None]) -> None:
     """Publish a conversion if it is better than the record it would replace; record the
     rows of its input, of the other inputs with its bytes, and of the folder's copies."""
     doc_id = result.id
@@ -658,7 +685,10 @@ def _settle(i: int, result: DocResult, plan: Plan, shown: list[str], rows, key: 
     attempt = None if published else _attempt(result, key)
     state = result if published or current is None else current
     for j in members:
-        row = _row_for(as_duplicate(state, shown[j]), priors[j], attempt if state is current
+        row = as_duplicate(state, shown[j])
+        if origins[j] and row is not state:  # a web archive page: its own URL and date
+            row = dataclasses.replace(row, origin=origins[j])
+        row = _row_for(row, priors[j], attempt if state is current
                        and current is not None else None, key)
         if row.last_attempt:
             fresh.add(j)
@@ -668,8 +698,24 @@ def _settle(i: int, result: DocResult, plan: Plan, shown: list[str], rows, key: 
         names = {shown[j] for j in members}
         for other in holders:
             if other.input not in names and other.status != "failed":
-                commit(as_duplicate(result, other.input))
+                commit(dataclasses.replace(as_duplicate(result, other.input),
+                                           origin=other.origin or result.origin))
     drop_unused({p.id for p in priors.values() if p} - {doc_id})
+
+
+def capture_origin(page: InputPage) -> dict[str, str] | None:
+    """The origin a web archive page has whatever record it shares (its own URL, date,
+    WARC record); None for a page on disk (its origin is what its bytes state)."""
+    a = page.archived
+    if a is None or a.error or not a.uri:
+        return None
+    origin = {"url": a.uri, "from": "warc"}
+    if a.date:
+        origin["captured"] = a.date
+    origin.update({"warc-file": a.warc_name, "warc-record-id": a.record_id})
+    return origin
+
+
 def manifest_entry(r: DocResult) -> dict[str, Any]:
     """A ledger row as manifest.json lists it (and the catalogue and report read it).
 
@@ -683,8 +729,10 @@ def manifest_entry(r: DocResult) -> dict[str, Any]:
     return {"input": r.input, "id": r.id, "status": r.status, "error": r.error,
             "retryable": None if r.status == "ok" else retryable(r.fault),
             "outputs": outputs, "sha256": sha, "record": record,
-            "input_sha256": r.input_sha256, "duplicate_of": r.duplicate_of, "title": r.title,
-            "meta": r.meta, "warnings": r.warnings, "last_attempt": r.last_attempt}
+            "input_sha256": r.input_sha256, "duplicate_of": r.duplicate_of,
+            "content_digest": r.content_digest, "origin": r.origin,
+            "title": r.title, "meta": r.meta, "resources": r.resources if r.status != "failed"
+            else [], "warnings": r.warnings, "last_attempt": r.last_attempt}
 
 
 def write_manifest(out_root: Path, results: list[DocResult]) -> None:
@@ -695,8 +743,24 @@ def write_manifest(out_root: Path, results: list[DocResult]) -> None:
     says, for a page that is not ok, whether a plain re-run tries it again;
     ``last_attempt`` notes a conversion that failed over a record that was kept.
     """
-    docs = [manifest_entry(r) for r in results]
+    docs = manifest_entries(results)
     write_json_atomic(out_root / MANIFEST_NAME, {"generator": generator_info(), "documents": docs})
+
+
+def manifest_entries(results: list[DocResult]) -> list[dict[str, Any]]:
+    """Every row as the manifest lists it, related to the others (versions.py):
+    ``same_as``, for a record whose document (content digest) an earlier capture's
+    record holds too, names that capture; ``version``, for a record of a document
+    (same 索引号 or URL) whose content changed between captures, gives its number,
+    the count and the record of the version before it."""
+    from .versions import relate
+
+    docs = [manifest_entry(r) for r in results]
+    same, versions = relate(docs)
+    for d in docs:
+        d["same_as"] = same.get(d["input"])
+        d["version"] = versions.get(d["input"])
+    return docs
 
 
 def read_manifest(out_root: Path) -> dict:

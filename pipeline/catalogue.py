@@ -40,11 +40,18 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("written-date", "成文日期"),
     ("published-date", "发布日期"),
     ("source-input", "来源文件"),
+    ("url", "原网址"),
+    ("captured", "采集时间"),
     ("input-sha256", "来源文件SHA-256"),
+    ("content-digest", "内容摘要"),
     ("duplicate-of", "重份"),
+    ("same-as", "同一文件"),
+    ("version", "版本"),
     ("status", "状态"),
     ("error", "失败原因"),
     ("warnings", "警告"),
+    ("attachment-count", "附件数"),
+    ("attachments", "附件"),
     ("outputs", "文件"),
 )
 META_KEYS = ("index-number", "doc-number", "issuer", "publisher", "written-date",
@@ -68,16 +75,32 @@ def catalogue_rows(docs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         }
         for key in META_KEYS:
             row[key] = meta.get(key) or ""
+        origin = d.get("origin") or {}
+        failed = d.get("status") in (None, "failed")
+        kept = [] if failed else [r for r in d.get("resources") or []
+                                  if isinstance(r, dict) and r.get("role") == "attachment"]
         row.update({
             "source-input": d.get("input") or "",
+            # where the page came from and when it was captured (the WARC, or the page)
+            "url": origin.get("url") or "",
+            "captured": origin.get("captured") or "",
             "input-sha256": d.get("input_sha256") or "",
+            # the document without its page chrome: equal across captures of one document
+            "content-digest": d.get("content_digest") or "",
             # the same page scraped under another name: the record is that page's
             "duplicate-of": d.get("duplicate_of") or "",
+            # the same document captured before, with other bytes: that capture
+            "same-as": d.get("same_as") or "",
+            "version": d.get("version") or "",
             "status": d.get("status") or "failed",
             "error": d.get("error") or "",
             # what was lost or replaced on the way (a missing picture, a character no
             # font has): each once, however many stages noticed it
             "warnings": record_warnings(d),
+            # the 附件 kept in the record (a link whose file the capture lacks is warned of)
+            "attachment-count": len(kept),
+            "attachments": [{"name": r.get("text") or r.get("name") or "", "file": r.get("path")}
+                            for r in kept],
             # a failed page has no files, whatever a stale entry might say; a
             # record in any other state (ok, partial) lists those it has
             "outputs": ([outputs[k] for k in OUTPUT_ORDER if k in outputs]
@@ -105,7 +128,12 @@ def catalogue_csv(rows: list[dict[str, Any]]) -> bytes:
 
 def _cell(value: Any, key: str = "") -> str:
     # warnings are sentences that may hold "; " themselves: one a line in the cell
-    sep = "\n" if key == "warnings" else "; "
+    sep = "\n" if key in ("warnings", "attachments") else "; "
+    if key == "attachments":
+        value = [f"{a['name']} ({a['file']})" if a.get("name") else a["file"] for a in value]
+    elif key == "version" and isinstance(value, dict):
+        value = (f"{value['number']}/{value['count']} ({value['of']}"
+                 + (f"; previous {value['previous']}" if value.get("previous") else "") + ")")
     text = sep.join(value) if isinstance(value, list) else str(value)
     # A cell starting with = + - @ is run as a formula by spreadsheets; hostile
     # page titles must not be able to do that (CSV injection).
@@ -123,31 +151,23 @@ def catalogue_json(rows: list[dict[str, Any]], generator: Mapping[str, str]) -> 
             "failed": len(rows) - counts.get("ok", 0),  # not ok: failed, partial, ...
             "statuses": dict(sorted(counts.items())),
             "with-warnings": sum(1 for r in rows if r["warnings"]),
+            "same-document": sum(1 for r in rows if r["same-as"]),
+            "new-versions": sum(1 for r in rows if r["version"] and r["version"]["number"] > 1),
             "rows": rows}
-
-
-def most_common_organization(rows: Iterable[Mapping[str, Any]]) -> str | None:
-    """The organization most records come from: each record's publisher, else its issuer.
-
-    Used as the bag's Source-Organization when none is given.  Ties go to the one
-    seen first; None when no record names one.
-    """
-    orgs = Counter()
-    for r in rows:
-        org = (r.get("publisher") or r.get("issuer") or "").strip()
-        if org and r.get("status") == "ok":
-            orgs[org] += 1
-    return orgs.most_common(1)[0][0] if orgs else None
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write a file so a reader sees the old one or the new one, never half of one."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_catalogue(folder: Path, rows: list[dict[str, Any]],

@@ -167,6 +167,20 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     with a page name fails alone, unread.  Pictures a page shows are read only
     from the page's own folder; nothing is ever fetched from the network.
 
+    INPUT may also be a web archive (crawl.warc, crawl.warc.gz, crawl.wacz, or a
+    folder holding them): every HTML response with status 200 is a page (a
+    revisit read from its original, a redirect followed inside the archive
+    only); 404s, other statuses and non-HTML records are skipped and counted in
+    the summary.  Its pictures and attachments come from the same archive by URL;
+    the WARC-Target-URI and WARC-Date are the page's origin.
+
+    
+    The pictures and 附件 a page links, when the capture holds them (beside the
+    page, in NAME_files/, in the same archive), are copied into the record
+    (attachments/, images/; at most 64 MB a file, 256 MB and 200 files a record)
+    and embedded in the PDF/A as associated files; a linked file the capture
+    lacks is a warning, never fetched.
+
     \b
     For every page OUT/<id>/ receives:
       source.html    the page exactly as scraped (byte for byte)
@@ -175,6 +189,7 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
       document.docx  the Word edition (same layout, real styles)
       record.json    the record's own checksum file (every file's size and
                      SHA-256, its status), published together with the files
+      attachments/, images/   the page's 附件 and original pictures (if held)
     <id> is the first 16 hex digits of the SHA-256 of the page's bytes: the same
     page always gets the same id, and is converted once whatever its names (the
     others' entries copy its record and name it in "duplicate_of").
@@ -185,6 +200,9 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
     failed or have warnings, then the rest, with a picture of each PDF's first
     page (500 records a page; index-2.html ... hold the rest of a large batch).
     OUT/catalogue.csv lists every page for Excel, its warnings included.
+    Each record has a content digest (the document without its page chrome): a
+    re-capture with other bytes but the same content is the same document
+    ("same_as"); the same 索引号 (or URL) with other content is a new version.
 
     A page that cannot be converted is reported in one line and the batch goes
     on.  Running the same command again skips pages already converted (same
@@ -269,6 +287,9 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
         summary["not_taken"] = len(found.not_taken)
         summary["not_taken_files"] = [{"input": n.shown, "reason": n.reason} for n in found.not_taken]
         summary["other_files"] = found.others  # pictures, stylesheets, documents beside the pages
+        summary["archives"] = [{"archive": a.archive, "pages": a.pages,
+                                "skipped": dict(a.skipped), "not_html": a.others,
+                                "error": a.error} for a in found.archives]
         _json(summary)
     sys.exit(EXIT_FAILED if report.failed else EXIT_OK)
 
@@ -290,8 +311,8 @@ def _notices(lines: list[str]) -> None:
               type=click.Path(path_type=Path),
               help="Folder to create the bag in.  It must not exist yet.")
 @click.option("--organization", metavar="NAME",
-              help="Source-Organization written in bag-info.txt.  [default: the publisher or "
-                   "issuer most records name]")
+              help="Source-Organization written in bag-info.txt: who hands the bag over "
+                   "(e.g. the archive or office).  [default: unknown, never guessed]")
 @click.option("--description", metavar="TEXT",
               help="External-Description written in bag-info.txt.  [default: a sentence with "
                    "the counts]")
@@ -308,13 +329,16 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
 
     \b
     The bag (BagIt 1.0, RFC 8493, SHA-256 checksums) holds:
-      data/<id>/...          a copy of every converted record's folder
+      data/<id>/...          a copy of every converted record's folder (with its
+                             attachments/ and images/, the files the page linked)
       data/manifest.json     the batch manifest (every page, its files, checksums)
       data/catalogue.csv     the catalogue: one row per page, failures included
                              (题名, 索引号, 发文字号, 发文机关, 发布机构, dates,
                              source page and its SHA-256, status, reason, files);
                              UTF-8 with BOM, so Excel shows the Chinese correctly
       data/catalogue.json    the same catalogue for scripts
+      data/index.html        the batch report (its links open the records' files)
+      data/metadata/metadata.csv  Dublin Core per record, read by Archivematica
       bag-info.txt           Source-Organization, Bagging-Date, counts, generator
       manifest-sha256.txt    the checksum of every file in data/
 

@@ -27,8 +27,8 @@ from typing import Any
 
 from . import GENERATOR, __version__
 from .errors import ENVIRONMENT, MEMORY_ERROR, PAGE, ConversionError, os_fault, os_reason
-from .inputs import MAX_INPUT_BYTES, read_input  # noqa: F401 (the batch reads inputs through here)
-from .record import FILE_NAMES, RECORD_FORMAT, file_sha256, publish, write_record
+from .inputs import MAX_INPUT_BYTES, read_archived, read_input  # noqa: F401 (the batch reads inputs through here)
+from .record import FILE_NAMES, RECORD_FORMAT, file_sha256, fsync_folder, publish, write_record
 
 #: Output formats, in the order they are produced.  XML is always produced: it is
 #: the source of truth the other two are rendered from.
@@ -38,7 +38,8 @@ OUTPUT_NAMES = FILE_NAMES
 STAGING = ".staging"
 #: Metadata fields carried into the manifest, the ledger and the catalogue.
 CATALOGUE_FIELDS = ("title", "index-number", "doc-number", "issuer", "publisher",
-                    "written-date", "published-date", "source", "subject", "validity")
+                    "written-date", "published-date", "source", "subject", "validity",
+                    "doc-type")
 
 
 
@@ -93,6 +94,15 @@ class DocResult:
     last_attempt: dict[str, Any] | None = None
     #: where the worker left the record folder for the parent to publish (not recorded)
     staging: str | None = None
+    #: the SHA-256 of the canonical document without provenance (digest.py): the same
+    #: document across byte-different captures
+    content_digest: str | None = None
+    #: where the page came from: url, from, captured, warc-file, warc-record-id
+    #: (canonical.origin_of), for the manifest, the catalogue and the report
+    origin: dict[str, str] = field(default_factory=dict)
+    #: the pictures and attachments kept in the record: path, role, original name,
+    #: mime, bytes, url (resources.Kept.listed)
+    resources: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,8 +122,12 @@ sha256_file = file_sha256
 
 
 def convert_file(path: Path, shown: str, out_root: Path, settings: Settings = Settings(),
-                 staging: Path | None = None) -> DocResult:
+                 staging: Path | None = None, archived=None) -> DocResult:
     """Convert one page; never raises for a bad page.
+
+    ``archived`` (a ``sources.ArchivedPage``): the page is a record of the web archive
+    ``path``, read there by offset; its pictures and attachments come from the same
+    archive, its origin (URL, capture time, WARC file and record) from the WARC.
 
     With ``staging`` (what a batch passes) the record folder is left there, whole,
     with its record.json, and ``result.staging`` names it: the batch's parent
@@ -125,12 +139,12 @@ def convert_file(path: Path, shown: str, out_root: Path, settings: Settings = Se
     result = DocResult(input=shown, id=None, status="failed")
     own = staging is None
     try:
-        data = read_input(path)
+        data = read_archived(archived) if archived is not None else read_input(path)
         result.input_sha256 = hashlib.sha256(data).hexdigest()
         result.id = document_id(data)
         if own:
             staging = out_root / STAGING / f"{result.id}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-        _convert(data, path, staging, settings, result)
+        _convert(data, path, staging, settings, result, archived)
         if own:
             publish(staging, out_root / result.id)
         else:
@@ -175,17 +189,45 @@ def _internal(exc: BaseException) -> str:
 
 
 def _convert(data: bytes, path: Path, staging: Path, settings: Settings,
-             result: DocResult) -> None:
-    """Extract, then stage source + XML (+ record.json) before rendering any edition."""
-    from . import canonical
-    from .extract import extract
-    from .images import locate_images
-    from .inputs import displayable
+             result: DocResult, archived=None) -> None:
+    """Extract, keep the page's files, then stage source + XML (+ record.json) before
+    rendering any edition (which read the pictures from the staged record only)."""
+    from lxml import etree
 
-    # the name as text: a file name that is not UTF-8 would lose characters in the XML
-    doc = extract(data, name=displayable(path.name), converted=datetime.now(timezone.utc))
+    from . import canonical
+    from .digest import content_digest
+    from .extract import extract
+    from .inputs import displayable
+    from .resources import ArchiveSource, FolderSource, keep
+
+    converted = datetime.now(timezone.utc)
+    if archived is not None:
+        origin = canonical.Origin(
+            url=archived.uri, source="warc", captured=archived.date,
+            warc=canonical.WarcRecord(file=archived.warc_name, record_id=archived.record_id,
+                                      target_uri=archived.uri, date=archived.date))
+        doc = extract(data, name=result.input, converted=converted, origin=origin,
+                      charset=archived.charset)
+    else:
+        # the name as text: a file name that is not UTF-8 would lose characters in the XML
+        doc = extract(data, name=displayable(path.name), converted=converted)
     doc.set("id", result.id)
-    locate_images(doc, path.parent, path.name)  # pictures saved beside the page
+
+    shutil.rmtree(staging, ignore_errors=True)  # a task run again (Dask retries) starts afresh
+    staging.mkdir(parents=True)
+    result.origin = dict(canonical.origin_of(doc),
+                         converted=converted.isoformat(timespec="seconds"))
+    source = (ArchiveSource(archived.index, archived.date) if archived is not None
+              else FolderSource(path.parent, path.name, result.origin.get("url")))
+    try:
+        kept = keep(doc, staging, source)  # pictures and attachments, into the record
+    finally:
+        close = getattr(source, "close", None)
+        if close:
+            close()
+    prov = doc.find(canonical.q("provenance"))
+    for w in kept.warnings:  # the record itself says what it lacks
+        etree.SubElement(prov, canonical.q("warning")).text = w
     # what extraction noticed (recorded in the XML's provenance) is reported with the rest
     noticed = doc.iterfind(f"{canonical.q('provenance')}/{canonical.q('warning')}")
     result.warnings += [w.text for w in noticed if w.text]
@@ -194,13 +236,13 @@ def _convert(data: bytes, path: Path, staging: Path, settings: Settings,
     meta = canonical.meta_of(doc)
     result.title = meta.get("title")
     result.meta = {k: v for k, v in meta.items() if k in CATALOGUE_FIELDS}
-    resource_dir = path.resolve().parent
+    result.content_digest = content_digest(doc)
+    result.resources = [dict(r, path=f"{result.id}/{r['path']}") for r in kept.listed()]
 
-    shutil.rmtree(staging, ignore_errors=True)  # a task run again (Dask retries) starts afresh
-    staging.mkdir(parents=True)
     rec = new_record(result, settings)
     _add_file(staging, rec, "source", data)
     _add_file(staging, rec, "xml", xml_bytes)
+    rec["files"].update(kept.files)
     lost: list[str] = []
     for fmt in ("pdf", "docx"):
         if fmt not in settings.formats:
@@ -210,7 +252,7 @@ def _convert(data: bytes, path: Path, staging: Path, settings: Settings,
         write_record(staging, rec)
         fault = PAGE
         try:
-            result.warnings += _render(fmt, doc, xml_bytes, staging, resource_dir, settings)
+            result.warnings += _render(fmt, doc, xml_bytes, staging, staging, settings)
             rec["files"][fmt] = _entry(staging / FILE_NAMES[fmt])
             continue
         except OSError as exc:
@@ -298,7 +340,8 @@ def new_record(result: DocResult, settings: Settings) -> dict[str, Any]:
             "formats": list(settings.formats), "settings_key": settings.key(),
             "generator": {"name": GENERATOR, "version": __version__},
             "converted_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-            "title": result.title, "meta": result.meta, "warnings": [], "files": {}}
+            "title": result.title, "meta": result.meta, "warnings": [], "files": {},
+            "content_digest": result.content_digest, "origin": result.origin}
 
 
 def partial_reason(rec: dict[str, Any], lost: list[str]) -> str:
@@ -310,10 +353,7 @@ def partial_reason(rec: dict[str, Any], lost: list[str]) -> str:
 def finish_record(staging: Path, rec: dict[str, Any], result: DocResult) -> None:
     """Write the final record.json (flushed with every file) and copy its checksums to
     the result."""
-    for f in staging.iterdir():  # the data is on disk before anyone can publish it
-        if f.name != ".record.json.tmp":
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
+    fsync_folder(staging)  # the data is on disk before anyone can publish it
     sha = write_record(staging, rec, sync=True)
     result.outputs = {k: f"{result.id}/{f['name']}" for k, f in rec["files"].items()}
     result.sha256 = {k: f["sha256"] for k, f in rec["files"].items()}

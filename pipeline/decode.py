@@ -11,9 +11,10 @@ Order of evidence:
      NUL bytes in any other page are no characters of any charset portals use (no
      GB18030, Big5 or UTF-8 sequence holds a zero byte): they are removed, counted
      in ``nuls`` for a warning, and the page read as if they were not there
-  2. the page's own declaration (<meta charset>, http-equiv, <?xml encoding?>),
-     decoded strictly; gb2312 / gbk / cp936 are read as gb18030, their superset
-                                                           -> method "declared"
+  2. the declaration: the HTTP Content-Type charset when the page came from a web
+     archive (it overrides the page's own, as in a browser), else the page's own
+     (<meta charset>, http-equiv, <?xml encoding?>), decoded strictly; gb2312 /
+     gbk / cp936 are read as gb18030, their superset       -> method "declared"
   3. no declaration, or it is wrong (strict decoding fails) or the result is
      mojibake: UTF-8 if the bytes are valid UTF-8, else charset-normalizer among
      the charsets portals use, then gb18030                -> method "detected"
@@ -264,8 +265,11 @@ def wide_unicode(data: bytes) -> str | None:
     return guess if _strict(body, guess) is not None else None
 
 
-def decode(data: bytes) -> Decoded:
-    """Decode a saved page; see the module docstring for the order of evidence."""
+def decode(data: bytes, http_charset: str | None = None) -> Decoded:
+    """Decode a saved page; see the module docstring for the order of evidence.
+
+    ``http_charset``: the charset of the HTTP response the page came in (a web
+    archive keeps it), the declared encoding when given."""
     for bom, codec in _BOMS:
         if data.startswith(bom) and codec != "utf-8":
             text = data[len(bom):].decode(codec, "replace")
@@ -282,15 +286,17 @@ def decode(data: bytes) -> Decoded:
     nuls = data.count(0)
     if nuls:
         data = data.replace(b"\0", b"")
-    return _decode_narrow(data) if not nuls else replace(_decode_narrow(data), nuls=nuls)
+    narrow = _decode_narrow(data, http_charset)
+    return narrow if not nuls else replace(narrow, nuls=nuls)
 
 
-def _decode_narrow(data: bytes) -> Decoded:
+def _decode_narrow(data: bytes, http_charset: str | None = None) -> Decoded:
     """Decode bytes of a page in a charset without zero bytes (everything but UTF-16/32)."""
     if data.startswith(codecs.BOM_UTF8):
         text = data[len(codecs.BOM_UTF8):].decode("utf-8", "replace")
         return Decoded(text, "utf-8", "bom", None, text.count("\ufffd"))
-    declared = declared_charset(data)
+    http = (http_charset or "").lower().strip() or None
+    declared = http if http and codec_for(http) else declared_charset(data)
     if declared:
         codec = codec_for(declared)
         # a UTF-16/32 declaration over bytes that are not (wide_unicode said no) is wrong

@@ -1,12 +1,13 @@
-"""A page's pictures on disk: which ``image`` of the canonical XML has a local copy.
+"""A page's files on disk, and the one admission of a picture.
 
-Scrapers save pictures beside the page: a browser's "Save page as…" writes them to
-``NAME_files/`` and rewrites ``src``; wget keeps the site's relative paths; others
-drop every file into the page's folder.  Extraction sees only bytes, so this edge
-step (called by convert.py) looks for each picture's file and records it as
-``image/@local``, a path relative to the page's folder.  Only that folder is
-searched, and nothing outside it is ever named: the renderers then embed what is
-there and draw a framed placeholder for what is not.
+Scrapers save pictures and attachments beside the page: a browser's "Save page
+as…" writes them to ``NAME_files/`` and rewrites ``src``; wget keeps the site's
+relative paths; others drop every file into the page's folder.  ``candidates`` and
+``local_copy`` say where a file may lie inside the page's folder (never outside
+it); ``admit_file`` and ``admit_picture`` say whether it may be read.
+``resources.py`` copies what is admitted into the record; the renderers read the
+pictures from the record only, admitting them again (they trust nothing a record
+says about files).
 """
 from __future__ import annotations
 
@@ -24,9 +25,13 @@ from .canonical import q
 _SCHEMES = ("", "http", "https", "file")
 
 
-def candidates(src: str, page_name: str) -> list[str]:
+def candidates(src: str, page_name: str, page_url: str | None = None) -> list[str]:
     """Relative paths, most specific first, where the file behind ``src`` may lie
-    in the page's folder.  Paths that climb out of the folder are not offered."""
+    in the page's folder.  Paths that climb out of the folder are not offered.
+
+    ``page_url`` is the page's own address when known: an absolute ``src`` on the
+    same site below the page's directory (what extraction makes of ``img/a.jpg``
+    once it resolves it against that address) is looked for at that relative path."""
     parts = urlsplit(src.strip())
     if parts.scheme.lower() not in _SCHEMES:
         return []
@@ -36,9 +41,14 @@ def candidates(src: str, page_name: str) -> list[str]:
     found: list[str] = []
     if not parts.scheme and not parts.netloc and not path.is_absolute():
         found.append(str(path))  # relative, as saved: ./a.jpg, NAME_files/a.jpg, img/a.jpg
+    elif page_url and parts.netloc:
+        here = urlsplit(page_url)
+        base = unquote(here.path).rsplit("/", 1)[0] + "/"
+        if here.netloc.lower() == parts.netloc.lower() and str(path).startswith(base):
+            found.append(str(path)[len(base):])
     stem = PurePosixPath(page_name).stem
     found += [f"{stem}_files/{path.name}", f"{stem}.files/{path.name}", path.name]
-    return [c for c in dict.fromkeys(found) if ".." not in PurePosixPath(c).parts]
+    return [c for c in dict.fromkeys(found) if c and ".." not in PurePosixPath(c).parts]
 
 
 def file_inside(folder: Path, rel: str) -> tuple[Path | None, str]:
@@ -57,11 +67,11 @@ def file_inside(folder: Path, rel: str) -> tuple[Path | None, str]:
     return (path, "") if path.is_file() else (None, "missing")
 
 
-def local_copy(src: str, folder: Path, page_name: str) -> str | None:
+def local_copy(src: str, folder: Path, page_name: str, page_url: str | None = None) -> str | None:
     """The first candidate that lies in ``folder`` under its own name: a regular file
-    there, or a link (``admit_picture`` then refuses it, saying so, and the renderers
-    draw a placeholder; what the link points at is never named)."""
-    for rel in candidates(src, page_name):
+    there, or a link (``admit_file`` then refuses it, saying so; what the link points
+    at is never named)."""
+    for rel in candidates(src, page_name, page_url):
         path = folder / rel
         if path.is_symlink() or path.is_file():
             return PurePosixPath(os.path.normpath(rel)).as_posix()
@@ -83,17 +93,13 @@ class Admission(NamedTuple):
     reason: str
 
 
-def admit_picture(path: Path, *, folder: Path | None = None) -> Admission:
-    """May the picture at ``path`` be embedded in an edition (or copied into a record)?
-
-    The one admission both renderers use, so neither edition embeds what the other
-    refuses.  Refused: a path that leaves ``folder`` (when given) or passes through a
-    symbolic link below it; a file that is not a regular file or has more than one
-    name (a hard link can make a file from anywhere on the disk look as if it lay in
-    ``NAME_files/``); more than ``MAX_PICTURE_BYTES``; anything Pillow cannot
-    identify and verify as a picture; more than ``MAX_PICTURE_PIXELS`` pixels, read
-    from the header before anything is decoded.
-    """
+def admit_file(path: Path, *, folder: Path | None = None,
+               max_bytes: int = MAX_PICTURE_BYTES) -> Admission:
+    """May the file at ``path`` be read at all (a picture, or an attachment copied
+    into a record)?  Refused: a path that leaves ``folder`` (when given) or passes
+    through a symbolic link below it; a file that is not a regular file or has more
+    than one name (a hard link can make a file from anywhere on the disk look as if
+    it lay in ``NAME_files/``); more than ``max_bytes``."""
     path = Path(path)
     if folder is not None:
         why = _leaves(path, Path(folder))
@@ -110,9 +116,25 @@ def admit_picture(path: Path, *, folder: Path | None = None) -> Admission:
     if st.st_nlink > 1:
         return Admission(False, None, f"a hard link (one file with {st.st_nlink} names, "
                                       "perhaps from outside the page folder), refused")
-    if st.st_size > MAX_PICTURE_BYTES:
+    if st.st_size > max_bytes:
         return Admission(False, None, f"too large ({st.st_size // (1024 * 1024)} MB; the limit is "
-                                      f"{MAX_PICTURE_BYTES // (1024 * 1024)} MB), refused")
+                                      f"{max_bytes // (1024 * 1024)} MB), refused")
+    return Admission(True, None, "")
+
+
+def admit_picture(path: Path, *, folder: Path | None = None) -> Admission:
+    """May the picture at ``path`` be embedded in an edition (or copied into a record)?
+
+    The one admission both renderers use, so neither edition embeds what the other
+    refuses: ``admit_file``'s (inside ``folder``, no link, no hard link, at most
+    ``MAX_PICTURE_BYTES``), then anything Pillow cannot identify and verify as a
+    picture, and more than ``MAX_PICTURE_PIXELS`` pixels, read from the header
+    before anything is decoded, are refused.
+    """
+    path = Path(path)
+    verdict = admit_file(path, folder=folder)
+    if not verdict.ok:
+        return verdict
     try:
         from PIL import Image  # WeasyPrint's own dependency
 
@@ -151,15 +173,3 @@ def _leaves(path: Path, folder: Path) -> str:
     except (OSError, RuntimeError):
         inside = False
     return "" if inside else "outside the page folder, refused"
-
-
-def locate_images(doc: etree._Element, folder: Path, page_name: str) -> int:
-    """Set ``@local`` on every ``image`` whose file is in the page's folder; return how many."""
-    n = 0
-    for image in doc.iter(q("image")):
-        src = image.get("src")
-        local = local_copy(src, folder, page_name) if src else None
-        if local:
-            image.set("local", local)
-            n += 1
-    return n

@@ -10,6 +10,7 @@ link's own folder; ``find_pages`` takes only page files and says what it left.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import re
 import stat
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .sources import ArchivedPage, is_archive_name
 
 #: File name endings taken when a folder is given (case-insensitive).
 PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".shtm", ".xhtml")
@@ -39,8 +41,10 @@ _NO_EXTENSION = "no extension"
 
 @dataclass(frozen=True)
 class InputPage:
-    path: Path      # where to read it
-    shown: str      # the path as the user gave it (or folder-as-given / relative path)
+    path: Path      # where to read it (for a page in a web archive: the archive)
+    shown: str      # the path as the user gave it (or folder-as-given / relative path;
+                    # ``ARCHIVE#URL`` for a page in a web archive)
+    archived: ArchivedPage | None = None   # where in its web archive the page lies
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class Discovery:
     pages: list[InputPage] = field(default_factory=list)
     not_taken: list[NotTaken] = field(default_factory=list)
     others: int = 0
+    #: what each web archive given held (``sources.index.Summary``): its pages, and
+    #: the records not taken as pages, counted by reason
+    archives: list = field(default_factory=list)
 
     def reasons(self) -> Counter:
         return Counter(n.reason for n in self.not_taken)
@@ -164,6 +171,29 @@ def read_input(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
     return data
 
 
+def read_archived(page: ArchivedPage, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """A web archive page's bytes (its HTTP payload, decoded from chunks and gzip),
+    read from the archive at the record's offset, or an InputError in one line."""
+    from .sources.warc import ArchiveError, TooLarge, read_payload
+
+    if page.error:
+        raise InputError(page.error)
+    try:
+        data = read_payload(page.file, page.offset, page.payload_record_id, max_bytes)
+    except TooLarge as exc:
+        raise InputError(_too_large(exc.size, max_bytes, more=True)) from None
+    except ArchiveError as exc:
+        raise InputError(f"web archive {exc}") from None
+    except OSError as exc:
+        raise InputError(f"the web archive cannot be read ({exc.strerror or exc})") from None
+    if page.sha256 and hashlib.sha256(data).hexdigest() != page.sha256:
+        raise InputError("the web archive changed since it was read (the record's bytes "
+                         "differ); run the same command again")
+    if not data.strip():
+        raise InputError("empty response" if not data else "response holds only white space")
+    return data
+
+
 def _too_large(size: int, limit: int, more: bool = False) -> str:
     def amount(n: int) -> str:
         return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n} bytes"
@@ -191,7 +221,7 @@ def _included(name: str, rel: str, include: tuple[str, ...]) -> bool:
 
 
 def find_pages(args: list[str], *, exclude: Path | None = None,
-               include: tuple[str, ...] = ()) -> Discovery:
+               include: tuple[str, ...] = (), archive_cache: Path | None = None) -> Discovery:
     """Files as given, and every page file under each folder, sorted, no duplicates.
 
     A path that does not exist is kept: converting it fails with "no such file",
@@ -206,10 +236,15 @@ def find_pages(args: list[str], *, exclude: Path | None = None,
     target is a regular file inside the folder given; any other link (and any FIFO,
     socket or device with a page name) is taken as it is, so that reading it fails
     alone, in one line.  ``include`` globs take other names as pages.
+
+    A web archive (``*.warc``, ``*.warc.gz``, ``*.wacz``), named or in a folder, gives
+    its HTML pages (``sources.index``), indexed into ``archive_cache`` (by default
+    ``exclude/.govdoc-archives``, the output folder's).
     """
     found = Discovery()
     seen: set[Path] = set()
     skip = exclude.resolve() if exclude is not None else None
+    archives: list[tuple[Path, str]] = []
 
     def add(path: Path, shown: str) -> None:
         try:
@@ -225,6 +260,9 @@ def find_pages(args: list[str], *, exclude: Path | None = None,
         if not p.is_dir():
             # named by the user: a link is the user's choice, read as its target
             target = p.resolve() if p.is_symlink() and p.exists() else p
+            if is_archive_name(p.name) and p.exists():
+                archives.append((target, displayable(arg)))
+                continue
             add(target, displayable(arg))
             continue
         root = p.resolve()
@@ -269,6 +307,15 @@ def find_pages(args: list[str], *, exclude: Path | None = None,
                 if is_page:
                     taken.append((path, _resolved_inside(path, root) if is_link else path))
                     continue
+                if is_archive_name(e.name) and mode is not None and stat.S_ISREG(mode):
+                    read = _resolved_inside(path, root) if is_link else path
+                    if is_link and read == path:  # a link out of the folder
+                        found.not_taken.append(NotTaken(displayable(str(path)),
+                                                        "a symbolic link to a web archive "
+                                                        "outside the folder (not followed)"))
+                    else:
+                        archives.append((read, displayable(str(path))))
+                    continue
                 if mode is None or not stat.S_ISREG(mode):
                     what = "a symbolic link to a file that does not exist" if mode is None \
                         else f"{file_kind(mode)}, not a regular file"
@@ -282,8 +329,59 @@ def find_pages(args: list[str], *, exclude: Path | None = None,
             stack.extend(reversed(subdirs))
         for shown_path, read_path in sorted(taken):
             add(read_path, displayable(str(shown_path)))
+    if archives:
+        cache = archive_cache or (exclude / ARCHIVE_CACHE if exclude is not None else None)
+        for path, shown in sorted(archives, key=lambda a: a[1]):
+            try:
+                key = path.resolve()
+            except (OSError, RuntimeError):
+                key = path.absolute()
+            if key in seen:
+                continue
+            seen.add(key)
+            _add_archive(found, path, shown, cache)
     found.not_taken.sort(key=lambda n: n.shown)
     return found
+
+
+#: Where the indexes of the web archives a batch reads are kept, in its output folder.
+ARCHIVE_CACHE = ".govdoc-archives"
+
+
+def _add_archive(found: Discovery, path: Path, shown: str, cache: Path | None) -> None:
+    """The pages of one web archive; an archive that cannot be read at all is one page
+    that fails with the reason, so the batch names it and exits 1."""
+    import tempfile
+
+    from .sources.index import Summary, build, pages
+    from .sources.warc import ArchiveError
+
+    if cache is None:
+        cache = Path(tempfile.mkdtemp(prefix="govdoc-archives-"))
+    try:
+        index = build(path, cache, max_page_bytes=MAX_INPUT_BYTES)
+        listed, summary = pages(index, path, shown)
+    except ArchiveError as exc:
+        found.archives.append(Summary(archive=shown, error=str(exc)))
+        found.pages.append(InputPage(path, shown, _broken(path, str(exc))))
+        return
+    except OSError as exc:
+        why = f"cannot be read ({exc.strerror or exc})"
+        found.archives.append(Summary(archive=shown, error=why))
+        found.pages.append(InputPage(path, shown, _broken(path, why)))
+        return
+    found.archives.append(summary)
+    found.pages.extend(InputPage(path, name, page) for page, name in listed)
+    if summary.error:  # damaged part way: the pages before the damage are converted
+        found.pages.append(InputPage(path, shown, _broken(
+            path, f"web archive {summary.error}; the {summary.pages} page(s) before it are "
+                  "converted")))
+
+
+def _broken(path: Path, why: str) -> ArchivedPage:
+    return ArchivedPage(archive=str(path.absolute()), file=str(path.absolute()), offset=0,
+                        record_id="", uri="", date=None, warc_name=path.name, index="",
+                        payload_record_id="", sha256=None, error=why)
 
 
 def _rel(path: Path, folder: Path) -> str:

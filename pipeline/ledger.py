@@ -45,16 +45,22 @@ CREATE TABLE IF NOT EXISTS documents (
     finished_at   TEXT NOT NULL,
     duplicate_of  TEXT,
     fault         TEXT,
-    last_attempt  TEXT
+    last_attempt  TEXT,
+    content_digest TEXT,
+    origin        TEXT,
+    resources     TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_id ON documents(id);
 """
+#: Made after the columns an older ledger lacks are added.
+_INDEXES = "CREATE INDEX IF NOT EXISTS documents_content ON documents(content_digest);"
 #: Columns read back into a DocResult, in ``_result``'s order.
 _FIELDS = ("input", "input_sha256", "id", "status", "error", "outputs", "sha256", "title",
-           "meta", "warnings", "seconds", "duplicate_of", "fault", "last_attempt")
+           "meta", "warnings", "seconds", "duplicate_of", "fault", "last_attempt",
+           "content_digest", "origin", "resources")
 _SELECT = f"SELECT {', '.join(_FIELDS)} FROM documents"
 #: Columns added since the first ledgers, added to an older ledger when it is opened.
-_ADDED = ("duplicate_of", "fault", "last_attempt")
+_ADDED = ("duplicate_of", "fault", "last_attempt", "content_digest", "origin", "resources")
 STATUSES = ("ok", "partial", "failed")
 
 
@@ -80,6 +86,7 @@ class Ledger:
             for column in _ADDED:  # a ledger written by an older version
                 if column not in columns:
                     self.db.execute(f"ALTER TABLE documents ADD COLUMN {column} TEXT")
+            self.db.execute(_INDEXES)
             self.db.commit()
             self.db.execute("SELECT count(*) FROM documents").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -124,14 +131,18 @@ class Ledger:
         self.db.execute(
             "INSERT OR REPLACE INTO documents (input, input_sha256, settings_key, id, status, "
             "error, outputs, sha256, title, meta, warnings, seconds, finished_at, duplicate_of, "
-            "fault, last_attempt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "fault, last_attempt, content_digest, origin, resources) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (result.input, result.input_sha256, settings_key, result.id, result.status,
              result.error, json.dumps(result.outputs), json.dumps(result.sha256), result.title,
              json.dumps(result.meta, ensure_ascii=False),
              json.dumps(result.warnings, ensure_ascii=False), result.seconds,
              datetime.now(timezone.utc).isoformat(timespec="seconds"), result.duplicate_of,
              result.fault,
-             json.dumps(result.last_attempt, ensure_ascii=False) if result.last_attempt else None))
+             json.dumps(result.last_attempt, ensure_ascii=False) if result.last_attempt else None,
+             result.content_digest,
+             json.dumps(result.origin or {}, ensure_ascii=False),
+             json.dumps(result.resources or [], ensure_ascii=False)))
         self.db.commit()
 
     def id_in_use(self, doc_id: str) -> bool:
@@ -163,7 +174,7 @@ def _damage(exc: sqlite3.OperationalError) -> bool:
 def _result(row: tuple) -> DocResult:
     """A row as a DocResult, validated: ids and paths from here are safe to build paths from."""
     (input_, input_sha, id_, status, error, outputs, sha, title, meta, warnings, seconds,
-     duplicate_of, fault, last_attempt) = row
+     duplicate_of, fault, last_attempt, content, origin, resources) = row
     if not isinstance(input_, str) or status not in STATUSES:
         raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if id_ is not None and not valid_id(id_):
@@ -180,4 +191,7 @@ def _result(row: tuple) -> DocResult:
                      outputs=outputs, sha256=sha, input_sha256=input_sha,
                      title=title, meta=json.loads(meta), warnings=json.loads(warnings),
                      duplicate_of=duplicate_of, seconds=seconds or 0.0, fault=fault,
-                     last_attempt=json.loads(last_attempt) if last_attempt else None)
+                     last_attempt=json.loads(last_attempt) if last_attempt else None,
+                     content_digest=content,
+                     origin=json.loads(origin) if origin else {},
+                     resources=json.loads(resources) if resources else [])

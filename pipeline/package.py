@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .catalogue import CATALOGUE_CSV, CATALOGUE_JSON, catalogue_csv, catalogue_json, \
-    catalogue_rows, most_common_organization
+    catalogue_rows
+from .dublincore import METADATA_CSV, metadata_csv
+from .report import REPORT_NAME, report_files
 from .record import valid_id
 from .repair import disagreements
 from .verify import entry_files, recorded_checksums
@@ -96,6 +98,14 @@ class PackageSummary:
     removed: list[Path] | None = None
 
 
+#: Source-Organization when ``--organization`` is not given: said, not guessed (the
+#: publishers the pages name are the portals' offices, not who hands the bag over).
+UNKNOWN_ORGANIZATION = "unknown"
+#: The BagIt version written (RFC 8493); bagit-python writes 0.97, so bagit.txt is
+#: rewritten and the tag manifest made again.
+BAGIT_VERSION = "1.0"
+
+
 def bag_info(rows: list[Mapping[str, Any]], generator: Mapping[str, str], *,
              organization: str | None, description: str | None,
              identifier: str | None = None, today: date | None = None) -> dict[str, str]:
@@ -103,18 +113,19 @@ def bag_info(rows: list[Mapping[str, Any]], generator: Mapping[str, str], *,
     ok = sum(1 for r in rows if r["status"] == "ok")
     partial = sum(1 for r in rows if r["status"] == "partial")
     failed = len(rows) - ok - partial
-    org = organization or most_common_organization(rows)
     info: dict[str, str] = {}
-    if org:
-        info["Source-Organization"] = org
+    info["Source-Organization"] = (organization or "").strip() or UNKNOWN_ORGANIZATION
     info["Bagging-Date"] = (today or date.today()).isoformat()
     names = {p.rsplit("/", 1)[-1] for r in rows for p in r["outputs"]}
+    attachments = len({a["file"] for r in rows for a in r.get("attachments") or []})
     editions = ", ".join(label for file, label in _EDITIONS if file in names) or "no files"
     info["External-Description"] = description or (
         f"{len(rows)} government portal pages converted by "
         f"{generator.get('name', 'govdoc')} {generator.get('version', '')}: {ok} records "
-        f"({editions}), " + (f"{partial} partial records (an edition missing), " if partial else "")
-        + f"{failed} failed; see data/{CATALOGUE_CSV} and data/{MANIFEST_NAME}")
+        f"({editions}" + (f", {attachments} attachments" if attachments else "") + "), "
+        + (f"{partial} partial records (an edition missing), " if partial else "")
+        + f"{failed} failed; see data/{CATALOGUE_CSV}, data/{REPORT_NAME}, "
+        f"data/{METADATA_CSV} (Dublin Core) and data/{MANIFEST_NAME}")
     if identifier:
         info["External-Identifier"] = identifier
     info["Document-Count"] = str(len(rows))
@@ -221,6 +232,7 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
                 rel_path = Path(rel)
                 if rel_path.is_absolute() or ".." in rel_path.parts or rel_path.parts[0] != d["id"]:
                     raise PackageError(f"{manifest_file}: unsafe output path {rel!r}")
+                (staging / rel_path).parent.mkdir(exist_ok=True)  # attachments/, images/
                 total += _copy_checked(out_root / rel_path, staging / rel_path, recorded[rel])
                 files += 1
         shutil.copy2(manifest_file, staging / MANIFEST_NAME)
@@ -228,10 +240,19 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
         (staging / CATALOGUE_JSON).write_text(
             json.dumps(catalogue_json(rows, generator), ensure_ascii=False, indent=1) + "\n",
             encoding="utf-8")
+        # the batch report (its links lead to the records' files in the bag) and the
+        # Dublin Core of every record, for Archivematica
+        for name, data in report_files(out_root, docs, generator):
+            (staging / name).write_bytes(data)
+            files += 1
+        (staging / METADATA_CSV).parent.mkdir()
+        (staging / METADATA_CSV).write_bytes(metadata_csv(docs))
+        files += 1
         info = bag_info(rows, generator, organization=organization, description=description,
                         identifier=identifier)
         logging.getLogger("bagit").setLevel(logging.WARNING)  # no per-file chatter
         bagit.make_bag(str(staging), info, processes=processes, checksums=["sha256"])
+        _declare_version(staging)
         _fsync_tree(staging)
         if bag_path.exists():  # someone took the name while we were copying
             raise PackageError(f"{bag_path}: already exists; give a new folder name for the bag")
@@ -248,6 +269,25 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
                           failed=len(rows) - ok - partial, partial=partial,
                           files=files + 3, bytes=total, organization=info.get("Source-Organization"),
                           removed=removed)
+
+
+def _declare_version(bag: Path) -> None:
+    """bagit.txt says BagIt 1.0 (RFC 8493), as the README promises; the tag manifest,
+    which covers bagit.txt, is written again."""
+    (bag / "bagit.txt").write_text(f"BagIt-Version: {BAGIT_VERSION}\n"
+                                   "Tag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
+    lines = []
+    for dirpath, dirs, names in os.walk(bag):
+        rel_dir = Path(dirpath).relative_to(bag)
+        if rel_dir == Path("."):
+            dirs[:] = [d for d in dirs if d != "data"]
+        for n in sorted(names):
+            rel = (rel_dir / n).as_posix()
+            if not re.fullmatch(r"tagmanifest-.+\.txt", rel):
+                h = hashlib.sha256((bag / rel).read_bytes()).hexdigest()
+                lines.append(f"{h} {rel}\n")
+    (bag / "tagmanifest-sha256.txt").write_text("".join(sorted(lines, key=lambda x: x[65:])),
+                                                encoding="utf-8")
 
 
 def _fsync_tree(root: Path) -> None:

@@ -123,6 +123,10 @@ class Progress:
         self.say(line)
         if discovery is not None and discovery.not_taken:
             self.say(not_taken_line(discovery))
+        for archive in getattr(discovery, "archives", None) or []:
+            self.say(archive_line(archive))
+        for line in relations_lines(report):
+            self.say(line)
         if report.failed:
             self.say("Failed or partial:" if partial else "Failed:")
             for r in report.failed:
@@ -156,6 +160,40 @@ class Progress:
             self.say(f"  {name}: {w}")
         if len(listed) > WARNINGS_SHOWN:
             self.say(f"  ... and {len(listed) - WARNINGS_SHOWN} more")
+
+
+def archive_line(summary) -> str:
+    """What a web archive held: its pages, the records skipped and why (a 404, a
+    redirect, a revisit of nothing), and how many are not pages (pictures, files)."""
+    if summary.error and not summary.pages:
+        return f"{summary.archive}: not read: {summary.error}"
+    skipped = sum(summary.skipped.values())
+    why = "; ".join(f"{n} {reason}" for reason, n in summary.skipped.most_common())
+    return (f"{summary.archive}: {summary.pages} page(s); {skipped} record(s) skipped"
+            + (f": {why}" if why else "")
+            + f"; {summary.others} not HTML (pictures, attachments, other files: read only "
+            "as a page's resources)"
+            + (f"; damaged: {summary.error}" if summary.error else ""))
+
+
+def relations_lines(report, shown: int = 3) -> list[str]:
+    """The pages found to be the same document as an earlier capture, and the new
+    versions of a document (same 索引号 or URL, other content)."""
+    lines = []
+    same = getattr(report, "same_document", None) or []
+    if same:
+        lines.append(f"Same document as an earlier capture (other bytes): {len(same)}")
+        lines += [f"  {d['input']} = {d['same_as']}" for d in same[:shown]]
+    newer = getattr(report, "new_versions", None) or []
+    if newer:
+        lines.append(f"New versions of a document (same 索引号 or URL, other content): "
+                     f"{len(newer)}")
+        lines += [f"  {d['input']}: version {d['version']['number']} of "
+                  f"{d['version']['of']}, previous record {d['version']['previous']}"
+                  for d in newer[:shown]]
+    if len(same) > shown or len(newer) > shown:
+        lines.append("  (all of them in catalogue.csv and index.html)")
+    return lines
 
 
 def not_taken_line(discovery, shown: int = 3) -> str:

@@ -39,6 +39,12 @@ _ID = re.compile(r"[0-9a-f]{16}")
 #: Files a record folder may hold, by kind.
 FILE_NAMES = {"source": "source.html", "xml": "document.xml", "pdf": "document.pdf",
               "docx": "document.docx", "record": RECORD_NAME}
+#: Sub-folders holding the files a page came with (``resources.py``): a file there is
+#: its own kind, named by its path in the record (``attachments/P0204.xlsx``).
+RESOURCE_FOLDERS = ("attachments", "images")
+#: A resource's path inside its record: one of those folders, then a safe file name
+#: (ASCII letters, digits, ``.``, ``_``, ``-``, not starting with a dot).
+_RESOURCE = re.compile(r"(?:attachments|images)/[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 _PREVIOUS = ".previous-"
 
 
@@ -47,9 +53,21 @@ def valid_id(value: Any) -> bool:
     return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
+def is_resource(kind: Any) -> bool:
+    """Whether ``kind`` names a kept attachment or picture (``attachments/x.xlsx``)."""
+    return isinstance(kind, str) and _RESOURCE.fullmatch(kind) is not None
+
+
+def file_name(kind: str) -> str:
+    """The path of a record's file of ``kind`` inside the record folder."""
+    return kind if is_resource(kind) else FILE_NAMES[kind]
+
+
 def valid_output(doc_id: str, kind: str, rel: Any) -> bool:
     """Whether ``rel`` is the path a record's file of ``kind`` has (``<id>/<name>``)."""
-    return valid_id(doc_id) and kind in FILE_NAMES and rel == f"{doc_id}/{FILE_NAMES[kind]}"
+    if not valid_id(doc_id) or not (kind in FILE_NAMES or is_resource(kind)):
+        return False
+    return rel == f"{doc_id}/{file_name(kind)}"
 
 
 def file_sha256(path: Path) -> str:
@@ -97,8 +115,8 @@ def read_record(folder: Path, doc_id: str | None = None) -> tuple[dict[str, Any]
         return None
     files = rec.get("files")
     if not isinstance(files, dict) or not all(
-            isinstance(f, dict) and k in FILE_NAMES and k != "record"
-            and f.get("name") == FILE_NAMES[k] and isinstance(f.get("bytes"), int)
+            isinstance(f, dict) and (k in FILE_NAMES or is_resource(k)) and k != "record"
+            and f.get("name") == file_name(k) and isinstance(f.get("bytes"), int)
             and isinstance(f.get("sha256"), str) for k, f in files.items()):
         return None
     return rec, hashlib.sha256(data).hexdigest()
@@ -141,12 +159,28 @@ def whole(folder: Path, rec: dict[str, Any]) -> bool:
 
 
 def fsync_folder(folder: Path) -> None:
-    """Flush every file of ``folder`` and the folder itself to disk."""
+    """Flush every file of ``folder`` (and of its resource folders) and the folders
+    themselves to disk."""
     for f in folder.iterdir():
-        if f.is_file():
+        if f.is_file() and not f.is_symlink():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
+        elif f.name in RESOURCE_FOLDERS and f.is_dir() and not f.is_symlink():
+            fsync_folder(f)
     _fsync_dir(folder)
+
+
+def clear_unlisted(folder: Path, rec: dict[str, Any]) -> None:
+    """Remove from a staging folder every file record.json does not list (an edition
+    or a resource cut short by a kill), resource folders included."""
+    listed = {f["name"] for f in rec["files"].values()} | {RECORD_NAME}
+    for f in list(folder.iterdir()):
+        if f.name in RESOURCE_FOLDERS and f.is_dir() and not f.is_symlink():
+            for g in list(f.iterdir()):
+                if f"{f.name}/{g.name}" not in listed:
+                    g.unlink() if not g.is_dir() or g.is_symlink() else shutil.rmtree(g, True)
+        elif f.name not in listed:
+            f.unlink() if f.is_file() or f.is_symlink() else shutil.rmtree(f, ignore_errors=True)
 
 
 def _fsync_dir(folder: Path) -> None:

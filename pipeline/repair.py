@@ -30,8 +30,8 @@ from typing import Any
 from .convert import DocResult
 from .errors import ENVIRONMENT, PAGE
 from .ledger import STATUSES, Ledger
-from .record import checksums, outputs, read_record, record_folders, sizes_match, valid_id, \
-    valid_output, whole
+from .record import checksums, is_resource, outputs, read_record, record_folders, sizes_match, \
+    valid_id, valid_output, whole
 
 MANIFEST_NAME = "manifest.json"
 
@@ -52,7 +52,17 @@ def from_record(rec: dict[str, Any], record_sha: str, input_: str,
                      input_sha256=rec.get("input_sha256"), title=rec.get("title"),
                      meta=dict(rec.get("meta") or {}), warnings=list(rec.get("warnings") or []),
                      duplicate_of=None if input_ == rec.get("input") else rec.get("input"),
-                     seconds=seconds, fault=rec.get("fault"))
+                     seconds=seconds, fault=rec.get("fault"),
+                     content_digest=rec.get("content_digest"),
+                     origin=dict(rec.get("origin") or {}), resources=resources_of(rec))
+
+
+def resources_of(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pictures and attachments record.json lists, as the manifest lists them."""
+    return [{"path": f"{rec['id']}/{f['name']}", "role": f.get("role"),
+             "name": f.get("original"), "text": f.get("text"), "mime": f.get("mime"),
+             "bytes": f.get("bytes"), "url": f.get("url")}
+            for k, f in rec["files"].items() if is_resource(k)]
 
 
 def reconcile(out_root: Path, ledger: Ledger) -> Reconciled:
@@ -193,7 +203,12 @@ def entry_result(d: Any) -> DocResult | None:
                      warnings=d.get("warnings") or [], duplicate_of=d.get("duplicate_of"),
                      fault=None if d["status"] == "ok" else
                      ENVIRONMENT if d.get("retryable") else PAGE,
-                     last_attempt=last if isinstance(last, dict) else None)
+                     last_attempt=last if isinstance(last, dict) else None,
+                     content_digest=d.get("content_digest") if isinstance(
+                         d.get("content_digest"), str) else None,
+                     origin=d.get("origin") if isinstance(d.get("origin"), dict) else {},
+                     resources=[x for x in d.get("resources") or [] if isinstance(x, dict)]
+                     if isinstance(d.get("resources"), list) else [])
 
 
 def disagreements(out_root: Path, docs: list[Any]) -> list[str]:

@@ -84,6 +84,8 @@ th.num,td.num{min-width:8em;max-width:13em;word-break:break-all}
 th.org,td.org{min-width:7em}
 th.date,td.date{white-space:nowrap}
 th.status,td.status{min-width:6em;max-width:26em}
+.origin{font-size:.85em;color:#555;overflow-wrap:anywhere}
+.rel{font-size:.85em;color:#036}
 """
 
 
@@ -161,6 +163,12 @@ def _header(rows: list[Mapping[str, Any]], generator: Mapping[str, str],
     n_warnings = sum(len(r["warnings"]) for r in warned)
     counts.append(f'<span class="{"warn" if warned else ""}">{len(warned)} 有警告 with '
                   f'warnings ({n_warnings} 条 warnings)</span>')
+    same = sum(1 for r in rows if r.get("same-as"))
+    newer = sum(1 for r in rows if r.get("version") and r["version"]["number"] > 1)
+    if same:
+        counts.append(f"<span>{same} 同一文件 same document as an earlier capture</span>")
+    if newer:
+        counts.append(f'<span class="warn">{newer} 新版本 new versions</span>')
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -244,12 +252,29 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
         state += (f"<br>{len(warnings)} 条警告 warning{'s' if len(warnings) > 1 else ''}:"
                   '<ul class="warnings">' + "".join(f"<li>{_e(w)}</li>" for w in warnings)
                   + "</ul>")
-    by_name = {p.rsplit("/", 1)[-1]: p for p in r["outputs"]}
+    by_name = {p.rsplit("/", 1)[-1]: p for p in r["outputs"] if p.count("/") == 1}
     links = []
     for key, label in _LINKS:
         rel = next((p for n, p in by_name.items() if _kind(n) == key), None)
         if rel:
             links.append(f'<a href="{_href(rel)}">{label}</a>')
+    for a in r.get("attachments") or []:  # the 附件 kept in the record
+        links.append(f'<a href="{_href(a["file"])}">附件 {_e(a["name"] or a["file"])}</a>')
+    notes = []
+    if r.get("url") or r.get("captured"):
+        notes.append('<span class="origin">'
+                     + (f'原网址 {_e(printable(r["url"]))}' if r.get("url") else "")
+                     + (f' · 采集 captured {_e(r["captured"])}' if r.get("captured") else "")
+                     + "</span>")
+    if r.get("same-as"):
+        notes.append(f'<span class="rel">同一文件 same document as '
+                     f'{_e(printable(r["same-as"]))} (an earlier capture)</span>')
+    version = r.get("version")
+    if version:
+        notes.append(f'<span class="rel">第 {version["number"]} / {version["count"]} 版 version '
+                     f'{version["number"]} of {version["count"]} ({_e(version["of"])})'
+                     + (f', previous {_e(version["previous"])}' if version.get("previous") else "")
+                     + "</span>")
     css = {0: "failed", 1: "attention", 2: "warned", 3: "ok"}[attention(r)]
     return (f'<tr class="{css}" id="r{r["no"]}">'
             f'<td class="thumb">{img}</td>'
@@ -259,6 +284,7 @@ def _row_html(r: Mapping[str, Any], thumb: bytes | None) -> str:
             f'<span class="path">{_e(printable(r["source-input"]))}</span>'
             + (f'<br><span class="path">重份 same bytes as {_e(printable(r["duplicate-of"]))}'
                '</span>' if r.get("duplicate-of") else "")
+            + "".join(f"<br>{n}" for n in notes)
             + '</td>'
             f'<td class="num">{_e(r["index-number"])}</td>'
             f'<td class="num">{_e(r["doc-number"])}</td>'
@@ -366,30 +392,38 @@ def thumbnails(out_root: Path, docs: Iterable[Mapping[str, Any]]) -> dict[str, b
     return {i: png for i, sha in shas.items() if (png := cached_thumbnail(out_root, i, sha))}
 
 
-def write_report(out_root: Path, docs: list[Mapping[str, Any]],
-                 generator: Mapping[str, str], *, page_size: int = PAGE_SIZE) -> Path:
-    """Write ``OUT/index.html`` (and ``index-N.html`` beyond one page) atomically, page
-    by page; pages of an earlier, longer report are removed.  Returns index.html's path."""
+def report_files(out_root: Path, docs: list[Mapping[str, Any]], generator: Mapping[str, str],
+                 *, page_size: int = PAGE_SIZE) -> Iterator[tuple[str, bytes]]:
+    """The report's pages as ``(file name, bytes)``, ``index.html`` first, one at a time
+    (each about 2 MB), with the thumbnails of ``out_root``'s cache: for the output folder
+    itself and for a bag (whose ``data/`` has the same layout, so the links hold)."""
     rows = catalogue_rows(docs)
     shas = _pdf_checksums(docs)
-    prune_thumbnails(out_root, shas)
 
     def pictures(chunk: Sequence[Mapping[str, Any]]) -> dict[str, bytes]:
         return {r["id"]: png for r in chunk if r["id"] in shas
                 and (png := cached_thumbnail(out_root, r["id"], shas[r["id"]]))}
 
-    pages = report_pages(rows, pictures, generator=generator,
-                         generated=datetime.now(timezone.utc), page_size=page_size)
+    for name, text in report_pages(rows, pictures, generator=generator,
+                                   generated=datetime.now(timezone.utc), page_size=page_size):
+        yield name, text.encode("utf-8")
+
+
+def write_report(out_root: Path, docs: list[Mapping[str, Any]],
+                 generator: Mapping[str, str], *, page_size: int = PAGE_SIZE) -> Path:
+    """Write ``OUT/index.html`` (and ``index-N.html`` beyond one page) atomically, page
+    by page; pages of an earlier, longer report are removed.  Returns index.html's path."""
+    prune_thumbnails(out_root, _pdf_checksums(docs))
     first = None
     written = 0
-    for name, text in pages:
+    for name, data in report_files(out_root, docs, generator, page_size=page_size):
         written += 1
         if name == REPORT_NAME:  # written last: its links then lead to the new pages
-            first = text
+            first = data
         else:
-            write_bytes_atomic(out_root / name, text.encode("utf-8"))
+            write_bytes_atomic(out_root / name, data)
     path = out_root / REPORT_NAME
-    write_bytes_atomic(path, first.encode("utf-8"))
+    write_bytes_atomic(path, first)
     for f in out_root.glob("index-*.html"):
         m = _PAGE_FILE.fullmatch(f.name)
         if m and int(m.group(1)) > written:

@@ -142,15 +142,18 @@ def test_identical_pages_rerun_change_and_force(tmp_path):
     assert run() == {"converted": 0, "duplicates": 0, "skipped": 4}
     assert _manifest(out)["documents"] == first
 
-    # a changed duplicate is redone, alone; the others keep their record
-    (src / "b.html").write_bytes(page + b"<!-- edited -->")
+    # a changed duplicate is redone, alone; the others keep their record (the change is
+    # to the document: a change outside it only, a comment, would be the same document)
+    edited = page.replace("澧浦镇高度重视".encode(), "澧浦镇十分重视".encode(), 1)
+    assert edited != page
+    (src / "b.html").write_bytes(edited)
     assert run() == {"converted": 1, "duplicates": 0, "skipped": 3}
     docs = _docs_by_name(out)
     assert docs["b.html"]["duplicate_of"] is None and docs["b.html"]["id"] != docs["a.html"]["id"]
     assert docs["sub/c.html"]["duplicate_of"] == docs["a.html"]["input"]
 
     # the converted one changes: its copy is converted in its own name
-    (src / "a.html").write_bytes(page + b"<!-- edited too -->")
+    (src / "a.html").write_bytes(page.replace("澧浦镇高度重视".encode(), "澧浦镇非常重视".encode(), 1))
     assert run() == {"converted": 2, "duplicates": 0, "skipped": 2}
     docs = _docs_by_name(out)
     assert docs["sub/c.html"]["duplicate_of"] is None

@@ -67,6 +67,8 @@ def _manifest(out: Path) -> list[dict]:
         d["sha256"] = {"source": d["sha256"].get("source")}
         if d["record"]:  # so does record.json
             d["record"] = {"path": d["record"]["path"]}
+        if d.get("origin"):  # and the origin says when it was converted
+            d["origin"].pop("converted", None)
     return docs
 
 

@@ -70,7 +70,12 @@ def test_saved_pictures_are_embedded_in_both_editions(tmp_path):
     doc_entry = json.loads((out / "manifest.json").read_text())["documents"][0]
     doc = canonical.parse((out / doc_entry["outputs"]["xml"]).read_bytes())
     locals_ = [im.get("local") for im in doc.iter(canonical.q("image"))]
-    assert locals_ == ["notice_files/photo1.png", "photo2.png", None]
+    # the pictures saved with the page are copied into the record, which the editions read
+    assert locals_ == ["images/photo1.png", "images/photo2.png", None]
+    record = out / doc_entry["id"]
+    assert (record / "images" / "photo1.png").read_bytes() == \
+        (site / "notice_files" / "photo1.png").read_bytes()
+    assert not (record / "images" / "outside.png").exists()
     assert any("不应读取的图片" in w or "outside.png" in w for w in doc_entry["warnings"])
 
     with pikepdf.open(out / doc_entry["outputs"]["pdf"]) as pdf:

@@ -128,7 +128,7 @@ def test_a_page_scraped_twice_verifies_whichever_conversion_is_on_disk(tmp_path)
 
 
 def _record_id(bag: Path) -> str:
-    return next(p.name for p in sorted((bag / "data").iterdir()) if p.is_dir())
+    return next(p.name for p in sorted((bag / "data").iterdir()) if p.is_dir() and p.name != "metadata")
 
 
 def test_a_record_removed_with_its_checksums_and_the_tagmanifest_is_found(bag):

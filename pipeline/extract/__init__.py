@@ -86,14 +86,16 @@ def _origin(given: Origin | None, stated: list[Statement]) -> Origin | None:
 
 
 def analyse(data: bytes, *, name: str, converted: datetime | None = None,
-            origin: Origin | None = None) -> Analysis:
+            origin: Origin | None = None, charset: str | None = None) -> Analysis:
     """Run every stage on one page and keep what each decided (see the module docstring).
 
     ``origin`` is what the caller knows of the page's address (a web archive's
-    WARC-Target-URI, ``source="warc"``); without it the page's own statements decide."""
+    WARC-Target-URI, ``source="warc"``); without it the page's own statements decide.
+    ``charset``: the HTTP response's charset (a web archive keeps it), the declared
+    encoding when given."""
     given = origin
     check_bytes(data)
-    dec = decode(data)
+    dec = decode(data, http_charset=charset)
     warnings: list[str] = []
     if dec.replaced:
         warnings.append(f"{dec.replaced} byte sequence(s) could not be decoded as {dec.encoding} "
@@ -210,10 +212,11 @@ def _opening_meta(meta: PageMeta, blocks: list, root: etree._Element, container:
 
 
 def extract(data: bytes, *, name: str, converted: datetime | None = None,
-            origin: Origin | None = None) -> etree._Element:
+            origin: Origin | None = None, charset: str | None = None) -> etree._Element:
     """A complete, validated canonical ``document`` for one saved page.
 
     Raises InputError (empty, binary, not HTML) or NotAnArticle (anti-bot challenge,
     empty shell, chrome only), each with a one-line reason.
     """
-    return analyse(data, name=name, converted=converted, origin=origin).document
+    return analyse(data, name=name, converted=converted, origin=origin,
+                   charset=charset).document

@@ -154,7 +154,7 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
         _collect_garbage()
         gc.disable()
     try:
-        finish(raw, out, doc, xml_bytes, when, validate=validate)
+        finish(raw, out, doc, xml_bytes, when, validate=validate, resource_dir=resource_dir)
     finally:
         if validate:
             gc.enable()

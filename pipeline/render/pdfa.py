@@ -109,18 +109,61 @@ def _xmp(pdf: pikepdf.Pdf, doc: etree._Element, when: datetime) -> None:
         xmp["xmp:CreateDate"] = stamp
 
 
-def repaired(raw: bytes, doc: etree._Element, when: datetime) -> pikepdf.Pdf:
-    """WeasyPrint's output, repaired and described (not yet written)."""
+def _associate(pdf: pikepdf.Pdf, doc: etree._Element, resource_dir: Path | None,
+               when: datetime) -> int:
+    """Embed every picture and attachment the record keeps (``@local``) as an associated
+    file of the document (PDF/A-3: ``/AF`` with ``/AFRelationship /Supplement`` and its
+    MIME type), so the archival PDF carries the 附件 and the original pictures with it.
+    Read from the record folder only, each file once; returns how many."""
+    from ..canonical import q
+    from ..images import file_inside
+
+    if resource_dir is None:
+        return 0
+    stamp = "D:" + when.strftime("%Y%m%d%H%M%S") + "Z"
+    done: set[str] = set()
+    for el in doc.iter(q("attachment"), q("image")):
+        local = el.get("local")
+        if not local or local in done:
+            continue
+        path, _ = file_inside(Path(resource_dir), local)
+        if path is None:
+            continue
+        done.add(local)
+        role = "附件 attachment" if el.tag == q("attachment") else "图片原件 original picture"
+        label = " ".join((el.text or el.get("alt") or "").split())
+        spec = pikepdf.AttachedFileSpec(
+            pdf, path.read_bytes(), filename=el.get("name") or Path(local).name,
+            description=f"{role}: {label or el.get('name') or local}",
+            mime_type=el.get("mime") or "application/octet-stream",
+            creation_date=stamp, mod_date=stamp, relationship=pikepdf.Name.Supplement)
+        pdf.attachments[local] = spec
+        obj = pdf.attachments[local].obj
+        af = pdf.Root.get("/AF")
+        if not isinstance(af, pikepdf.Array):
+            pdf.Root.AF = af = pikepdf.Array()
+        if not any(item.is_indirect and obj.is_indirect and item.objgen == obj.objgen
+                   for item in af):  # pikepdf lists a file with a relationship itself
+            af.append(obj)
+    _dedupe_af(pdf)
+    return len(done)
+
+
+def repaired(raw: bytes, doc: etree._Element, when: datetime,
+             resource_dir: Path | None = None) -> pikepdf.Pdf:
+    """WeasyPrint's output, repaired and described (not yet written), with the record's
+    files associated."""
     pdf = pikepdf.open(io.BytesIO(raw))
     _repair_resources(pdf)
     _dedupe_af(pdf)
+    _associate(pdf, doc, resource_dir, when)
     _xmp(pdf, doc, when)
     pdf.Root.Lang = pikepdf.String("zh-CN")
     return pdf
 
 
 def finish(raw: bytes, out: Path, doc: etree._Element, xml_bytes: bytes, when: datetime, *,
-           validate: bool = False) -> None:
+           validate: bool = False, resource_dir: Path | None = None) -> None:
     """Repair, describe and write the PDF/A file to ``out``; with ``validate``, run
     pikepdf's PDF/A-3b checker on the written bytes first and refuse a failing file.
 
@@ -132,7 +175,7 @@ def finish(raw: bytes, out: Path, doc: etree._Element, xml_bytes: bytes, when: d
     import pikepdf.pdfa
 
     try:
-        pdf = repaired(raw, doc, when)
+        pdf = repaired(raw, doc, when, resource_dir)
     except Exception as e:
         raise RenderError(f"PDF could not be finished: {type(e).__name__}: {e}") from e
     with pdf:
