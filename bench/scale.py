@@ -173,7 +173,7 @@ def _heaviest(out: Path) -> Path:
 
 def report_at(out: Path, work: Path, records: int, *, single_page: bool) -> dict:
     """A report of ``records`` records made from ``out``'s own, timed, opened in Chromium."""
-    from pipeline.report import write_report
+    from pipeline.archive.report import write_report
     from tests.support.report_scale import generated_records
 
     big = work / f"report-{records}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import canonical, fidelity
 from .convert import sha256_file
 from .errors import ConversionError
-from .record import valid_id, valid_output
+from .batch.record import valid_id, valid_output
 
 
 @dataclass

@@ -224,13 +224,13 @@ def convert(inputs: tuple[str, ...], out: Path, formats: tuple[str, ...], jobs: 
       govdoc convert scraped/ -o records/ --jobs 2 --json > summary.json
       govdoc convert scraped/ -o records/ --scheduler tcp://10.0.0.5:8786
     """
-    from .batch import BatchBusy, BatchStopped, run_batch
+    from .batch.run import BatchBusy, BatchStopped, run_batch
     from .convert import Settings
-    from .executors import ExecutorUnavailable, get_executor
-    from .inputs import find_pages
-    from .ledger import LedgerDamaged
-    from .pool import default_jobs
-    from .progress import Progress
+    from .batch.executors import ExecutorUnavailable, get_executor
+    from .sources.inputs import find_pages
+    from .batch.ledger import LedgerDamaged
+    from .batch.pool import default_jobs
+    from .batch.progress import Progress
 
     found = find_pages(list(inputs), exclude=out, include=include)
     pages = found.pages
@@ -362,7 +362,7 @@ def package(out: Path, bag: Path, organization: str | None, description: str | N
           --identifier "WS-2024-001"
       govdoc verify transfer-2024-001/
     """
-    from .package import PackageBusy, PackageError, PackageUsageError, make_package
+    from .archive.package import PackageBusy, PackageError, PackageUsageError, make_package
 
     try:
         with _signals_interrupt():
@@ -426,7 +426,7 @@ def verify(folder: Path, as_json: bool) -> None:
       govdoc verify records/
       govdoc verify transfer-2024-001/ --json > fixity-check.json
     """
-    from .verify import NotVerifiable, verify as run_verify
+    from .archive.verify import NotVerifiable, verify as run_verify
 
     try:
         verdict = run_verify(folder)
@@ -460,7 +460,7 @@ def check(out: Path, as_json: bool, quiet: bool) -> None:
     Example:
       govdoc check records/
     """
-    from .batch import MANIFEST_NAME, read_manifest
+    from .batch.run import MANIFEST_NAME, read_manifest
     from .check import check_batch, describe
 
     if not (out / MANIFEST_NAME).is_file():
@@ -535,9 +535,9 @@ def inspect(page: Path, as_json: bool) -> None:
     """
     from .errors import InputError
     from .extract.inspect import format_report, inspect_page
-    from .inputs import read_input
+    from .sources.inputs import read_input
 
-    from .inputs import displayable
+    from .sources.inputs import displayable
 
     try:  # a FIFO or a device is refused unread, as in convert (a plain read would hang)
         data = read_input(page)

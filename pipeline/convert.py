@@ -27,8 +27,8 @@ from typing import Any
 
 from . import GENERATOR, __version__
 from .errors import ENVIRONMENT, MEMORY_ERROR, PAGE, ConversionError, os_fault, os_reason
-from .inputs import MAX_INPUT_BYTES, read_archived, read_input  # noqa: F401 (the batch reads inputs through here)
-from .record import FILE_NAMES, RECORD_FORMAT, file_sha256, fsync_folder, publish, write_record
+from .sources.inputs import MAX_INPUT_BYTES, read_archived, read_input  # noqa: F401 (the batch reads inputs through here)
+from .batch.record import FILE_NAMES, RECORD_FORMAT, file_sha256, fsync_folder, publish, write_record
 
 #: Output formats, in the order they are produced.  XML is always produced: it is
 #: the source of truth the other two are rendered from.
@@ -197,8 +197,8 @@ def _convert(data: bytes, path: Path, staging: Path, settings: Settings,
     from . import canonical
     from .digest import content_digest
     from .extract import extract
-    from .inputs import displayable
-    from .resources import ArchiveSource, FolderSource, keep
+    from .sources.inputs import displayable
+    from .sources.resources import ArchiveSource, FolderSource, keep
 
     converted = datetime.now(timezone.utc)
     if archived is not None:

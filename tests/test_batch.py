@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.batch import plan_batch
+from pipeline.batch.run import plan_batch
 from pipeline.canonical import NS
 from pipeline.convert import DocResult, sha256_file
-from pipeline.ledger import LEDGER_NAME, Ledger
+from pipeline.batch.ledger import LEDGER_NAME, Ledger
 from tests.conftest import SAMPLES, checkout_env, govdoc
 
 

@@ -274,9 +274,9 @@ def test_a_worker_killed_while_rendering_leaves_a_partial_record_the_parent_can_
         tmp_path):
     """What a timed-out worker leaves: source, XML and a record.json naming the edition it
     was rendering, plus that edition cut short.  The parent keeps the first, drops the last."""
-    from pipeline.batch import salvage
+    from pipeline.batch.run import salvage
     from pipeline.convert import DocResult, Settings, convert_file
-    from pipeline.record import read_record, whole, write_record
+    from pipeline.batch.record import read_record, whole, write_record
 
     page = _one_page(tmp_path)
     staging = tmp_path / "out" / ".staging" / "task"

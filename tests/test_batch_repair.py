@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ledger import LEDGER_NAME
+from pipeline.batch.ledger import LEDGER_NAME
 from tests.conftest import SAMPLES, govdoc
 from tests.test_batch import _manifest, _pages
 from tests.test_batch_integrity import assert_records_true

@@ -14,8 +14,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from pipeline.executors import get_executor, run_dask  # noqa: E402
-from pipeline.pool import run_pool  # noqa: E402
+from pipeline.batch.executors import get_executor, run_dask  # noqa: E402
+from pipeline.batch.pool import run_pool  # noqa: E402
 from tests.conftest import SAMPLES, govdoc  # noqa: E402
 from tests.support import tasks  # noqa: E402
 
@@ -90,7 +90,7 @@ def test_convert_on_dask_gives_the_same_manifest_as_the_local_pool(cluster, tmp_
 
 
 def test_dask_missing_scheduler_is_one_line(tmp_path, monkeypatch):
-    import pipeline.executors as ex
+    import pipeline.batch.executors as ex
 
     monkeypatch.setattr(ex, "CONNECT_TIMEOUT", 1)
     with pytest.raises(ex.ExecutorUnavailable, match="cannot use the Dask scheduler"):

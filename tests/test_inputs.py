@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.inputs import discover, find_pages, read_input
+from pipeline.sources.inputs import discover, find_pages, read_input
 from tests.conftest import SAMPLES, govdoc
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import bagit
 import pytest
 
-from pipeline.catalogue import catalogue_csv, catalogue_rows
-from pipeline.package import bag_info
+from pipeline.archive.catalogue import catalogue_csv, catalogue_rows
+from pipeline.archive.package import bag_info
 from tests.conftest import SAMPLES, govdoc
 
 # -------------------------------------------------------------- pure builders
@@ -199,13 +199,13 @@ def test_a_page_scraped_twice_is_one_record_and_two_rows(tmp_path):
 
 def test_package_from_read_only_media(batch, tmp_path, monkeypatch):
     """OUT on a read-only disc: the lock cannot be taken, nobody can write there, go on."""
-    import pipeline.batch
-    from pipeline.package import make_package
+    import pipeline.batch.run
+    from pipeline.archive.package import make_package
 
     def read_only(_out):
         raise PermissionError(30, "Read-only file system")
 
-    monkeypatch.setattr(pipeline.batch, "_locked", read_only)
+    monkeypatch.setattr(pipeline.batch.run, "_locked", read_only)
     summary = make_package(batch, tmp_path / "bag")
     assert summary.failed == 1 and bagit.Bag(str(tmp_path / "bag")).validate(fast=False)
 

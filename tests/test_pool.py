@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from pipeline.pool import MEMORY_ERROR, run_pool
+from pipeline.batch.pool import MEMORY_ERROR, run_pool
 from tests.support import tasks
 
 
@@ -74,7 +74,7 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed(tmp_path):
     from tests.conftest import checkout_env
     from tests.test_batch_integrity import wait_group_gone
 
-    script = ("from pipeline.pool import run_pool\nfrom tests.support import tasks\n"
+    script = ("from pipeline.batch.pool import run_pool\nfrom tests.support import tasks\n"
               "for o in run_pool(tasks.dispatch, [('sleep', 1)] * 2, jobs=2):\n    print(o)\n")
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
                             env=checkout_env(), stderr=subprocess.PIPE, text=True)

@@ -11,8 +11,8 @@ from urllib.parse import unquote
 import pytest
 from lxml import html as lhtml
 
-from pipeline.catalogue import catalogue_rows
-from pipeline.report import THUMBS, render_thumbnail, report_html, write_report
+from pipeline.archive.catalogue import catalogue_rows
+from pipeline.archive.report import THUMBS, render_thumbnail, report_html, write_report
 from tests.conftest import ROOT, SAMPLES, govdoc
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & 通知'
@@ -211,7 +211,7 @@ def test_warnings_column_in_the_catalogue_once_each(tmp_path):
     import csv
     import io
 
-    from pipeline.catalogue import write_catalogue
+    from pipeline.archive.catalogue import write_catalogue
 
     rows = catalogue_rows(_many(3, warned={1}))
     write_catalogue(tmp_path, rows, GEN)

@@ -14,7 +14,7 @@ import shutil
 import pytest
 from lxml import html as lhtml
 
-from pipeline.report import PAGE_SIZE, write_report
+from pipeline.archive.report import PAGE_SIZE, write_report
 from tests.conftest import ROOT, SAMPLES, govdoc
 from tests.support.browser import Browser, chromium, load
 from tests.support.report_scale import generated_records

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipeline import resources
+from pipeline.sources import resources
 from pipeline.canonical import q
 from tests.conftest import govdoc
 from tests.support.warcs import notice, png, xlsx

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from pipeline.convert import DocResult
-from pipeline.progress import WARNINGS_SHOWN, Progress
+from pipeline.batch.progress import WARNINGS_SHOWN, Progress
 from pipeline.terminal import printable, utf8_safe
 from tests.conftest import SAMPLES, checkout_env, govdoc
 

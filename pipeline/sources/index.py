@@ -259,7 +259,7 @@ def pages(index: Path, archive: Path, shown: str) -> tuple[list[tuple[ArchivedPa
 
 
 def _too_large(size: int | None) -> str:
-    from ..inputs import MAX_INPUT_BYTES
+    from .inputs import MAX_INPUT_BYTES
 
     return (f"too large (more than {MAX_INPUT_BYTES // (1024 * 1024)} MB; the limit is "
             f"{MAX_INPUT_BYTES // (1024 * 1024)} MB)")

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pipeline.report import THUMBS
+from pipeline.archive.report import THUMBS
 
 
 def _link(src: Path, dest: Path) -> None:

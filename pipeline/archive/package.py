@@ -34,8 +34,8 @@ from .catalogue import CATALOGUE_CSV, CATALOGUE_JSON, catalogue_csv, catalogue_j
     catalogue_rows
 from .dublincore import METADATA_CSV, metadata_csv
 from .report import REPORT_NAME, report_files
-from .record import valid_id
-from .repair import disagreements
+from ..batch.record import valid_id
+from ..batch.repair import disagreements
 from .verify import entry_files, recorded_checksums
 
 MANIFEST_NAME = "manifest.json"
@@ -171,7 +171,7 @@ def make_package(out_root: Path, bag_path: Path, *, organization: str | None = N
     """
     import bagit
 
-    from .batch import BatchBusy, _locked, generator_info
+    from ..batch.run import BatchBusy, _locked, generator_info
 
     manifest_file = out_root / MANIFEST_NAME
     if not manifest_file.is_file():

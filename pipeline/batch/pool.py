@@ -40,7 +40,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .errors import MEMORY_ERROR
+from ..errors import MEMORY_ERROR
 
 #: Tasks a worker runs before it is replaced (memory stays flat over long batches).
 TASKS_PER_WORKER = 500

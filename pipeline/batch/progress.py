@@ -17,8 +17,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgre
                            TaskProgressColumn, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
-from .convert import DocResult
-from .terminal import printable
+from ..convert import DocResult
+from ..terminal import printable
 
 #: Plain progress lines: at most this many seconds apart (while pages finish) ...
 PLAIN_EVERY_SECONDS = 10.0

@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
-from .sources import ArchivedPage, is_archive_name
+from ..errors import InputError
+from . import ArchivedPage, is_archive_name
 
 #: File name endings taken when a folder is given (case-insensitive).
 PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".shtm", ".xhtml")
@@ -174,7 +174,7 @@ def read_input(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
 def read_archived(page: ArchivedPage, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
     """A web archive page's bytes (its HTTP payload, decoded from chunks and gzip),
     read from the archive at the record's offset, or an InputError in one line."""
-    from .sources.warc import ArchiveError, TooLarge, read_payload
+    from .warc import ArchiveError, TooLarge, read_payload
 
     if page.error:
         raise InputError(page.error)
@@ -353,8 +353,8 @@ def _add_archive(found: Discovery, path: Path, shown: str, cache: Path | None) -
     that fails with the reason, so the batch names it and exits 1."""
     import tempfile
 
-    from .sources.index import Summary, build, pages
-    from .sources.warc import ArchiveError
+    from .index import Summary, build, pages
+    from .warc import ArchiveError
 
     if cache is None:
         cache = Path(tempfile.mkdtemp(prefix="govdoc-archives-"))

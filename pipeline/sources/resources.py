@@ -38,8 +38,8 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from .canonical import q
-from .images import admit_file, admit_picture, local_copy
+from ..canonical import q
+from ..images import admit_file, admit_picture, local_copy
 
 #: At most this much a file (the same bound as a page and a picture).
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -107,7 +107,7 @@ class ArchiveSource:
     """Files in the web archive a page came from, by URL (never fetched)."""
 
     def __init__(self, index: str, near: str | None) -> None:
-        from .sources.index import Lookup
+        from .index import Lookup
 
         self.lookup, self.near = Lookup(index), near
 
@@ -115,7 +115,7 @@ class ArchiveSource:
         self.lookup.close()
 
     def find(self, ref: str) -> tuple[Found | None, str]:
-        from .sources.warc import ArchiveError, TooLarge, copy_payload
+        from .warc import ArchiveError, TooLarge, copy_payload
 
         parts = urlsplit(ref.strip())
         if parts.scheme.lower() not in ("http", "https"):

@@ -22,8 +22,8 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .convert import DocResult
-from .errors import FAULTS
+from ..convert import DocResult
+from ..errors import FAULTS
 from .record import valid_id, valid_output
 
 LEDGER_NAME = ".govdoc-ledger.sqlite"

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .convert import DocResult
-from .errors import ENVIRONMENT, PAGE
+from ..convert import DocResult
+from ..errors import ENVIRONMENT, PAGE
 from .ledger import STATUSES, Ledger
 from .record import checksums, is_resource, outputs, read_record, record_folders, sizes_match, \
     valid_id, valid_output, whole

@@ -236,7 +236,7 @@ def verify_bag(folder: Path) -> Verdict:
 
 def _reconcile_bag(folder: Path, payload: dict[str, str], problem) -> None:
     """A govdoc bag against its own data/manifest.json and catalogue."""
-    from .record import valid_id
+    from ..batch.record import valid_id
 
     try:
         docs = json.loads((folder / "data" / MANIFEST_NAME).read_text(encoding="utf-8"))["documents"]

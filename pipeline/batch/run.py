@@ -41,17 +41,17 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from . import GENERATOR, __version__
-from .convert import FORMATS, STAGING, DocResult, Settings, convert_file, read_input
-from .errors import ENVIRONMENT, NO_SPACE, PAGE, ConversionError, os_reason, retryable, \
+from .. import GENERATOR, __version__
+from ..convert import FORMATS, STAGING, DocResult, Settings, convert_file, read_input
+from ..errors import ENVIRONMENT, NO_SPACE, PAGE, ConversionError, os_reason, retryable, \
     sqlite_fault
-from .inputs import InputPage
+from ..sources.inputs import InputPage
 from .ledger import Ledger
 from .pool import Outcome, run_pool
 from .record import FILE_NAMES, clear_unlisted, fsync_folder, publish, read_record, \
     recover_previous, sizes_match, valid_id, write_record
 from .repair import from_record, rebuild, reconcile
-from .report import write_batch_files
+from ..archive.report import write_batch_files
 
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".govdoc.lock"
@@ -169,7 +169,7 @@ def convert_page(path: Path, shown: str, out_root: Path, settings: Settings,
     record that is then not published is simply never used."""
     result = convert_file(path, shown, out_root, settings, staging, archived)
     if result.status in ("ok", "partial") and result.id and "pdf" in result.sha256:
-        from .report import cached_thumbnail
+        from ..archive.report import cached_thumbnail
 
         pdf = Path(result.staging) / FILE_NAMES["pdf"] if result.staging else None
         try:
@@ -400,7 +400,7 @@ def salvage(staging: Path, error: str, result: DocResult) -> DocResult | None:
              and f not in rec["files"] and EDITIONS.index(f) > EDITIONS.index(fmt)]
     lost = [f"{fmt.upper()} edition not made: {error}"] + \
         [f"{f.upper()} edition not tried" for f in later]
-    from .convert import partial_reason
+    from ..convert import partial_reason
 
     rec["status"], rec["fault"] = "partial", ENVIRONMENT
     rec["reason"] = partial_reason(rec, lost)
@@ -753,7 +753,7 @@ def manifest_entries(results: list[DocResult]) -> list[dict[str, Any]]:
     record holds too, names that capture; ``version``, for a record of a document
     (same 索引号 or URL) whose content changed between captures, gives its number,
     the count and the record of the version before it."""
-    from .versions import relate
+    from ..versions import relate
 
     docs = [manifest_entry(r) for r in results]
     same, versions = relate(docs)

@@ -30,8 +30,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 from .catalogue import catalogue_rows, write_bytes_atomic, write_catalogue
-from .convert import OUTPUT_NAMES
-from .terminal import printable
+from ..convert import OUTPUT_NAMES
+from ..terminal import printable
 
 REPORT_NAME = "index.html"
 #: Records listed on one page of the report: ~3.7 KB each with its picture.
@@ -436,7 +436,7 @@ def write_batch_files(out_root: Path, results: Iterable[Any]) -> None:
 
     Called once by ``run_batch`` with the ledger's results (the whole folder).
     """
-    from .batch import generator_info
+    from ..batch.run import generator_info
 
     docs = [r.as_dict() if hasattr(r, "as_dict") else dict(r) for r in results]
     generator = generator_info()
