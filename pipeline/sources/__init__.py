@@ -18,7 +18,10 @@ missing, and the record says so.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 #: File names read as web archives (case-insensitive), in a folder or named alone.
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
@@ -26,6 +29,33 @@ ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 
 def is_archive_name(name: str) -> bool:
     return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+class TooLarge(Exception):
+    """A payload over its size bound (``size`` is what was read: more than the bound)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def copy_bounded(stream: IO[bytes], dest: Path, max_bytes: int) -> tuple[int, str]:
+    """Copy ``stream`` into the new file ``dest``: (size, sha256).  Past ``max_bytes``,
+    or on any error, ``dest`` is removed (TooLarge past the bound): a kept file is
+    whole and its checksum is the one computed while writing it."""
+    h, n = hashlib.sha256(), 0
+    try:
+        with open(dest, "xb") as out:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                n += len(chunk)
+                if n > max_bytes:
+                    raise TooLarge(n)
+                h.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return n, h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ readable).  A file refused is named in a warning with the reason.
 """
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import os
 import re
@@ -39,6 +38,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from ..canonical import q
+from . import TooLarge, copy_bounded
 from ..images import admit_file, admit_picture, local_copy
 
 #: At most this much a file (the same bound as a page and a picture).
@@ -115,7 +115,7 @@ class ArchiveSource:
         self.lookup.close()
 
     def find(self, ref: str) -> tuple[Found | None, str]:
-        from .warc import ArchiveError, TooLarge, copy_payload
+        from .warc import ArchiveError, copy_payload
 
         parts = urlsplit(ref.strip())
         if parts.scheme.lower() not in ("http", "https"):
@@ -129,13 +129,16 @@ class ArchiveSource:
             try:
                 return copy_payload(hit.file, hit.offset, hit.record_id, dest, limit)
             except TooLarge:
-                raise Refused(f"too large (more than {limit // (1024 * 1024)} MB; the limit is "
-                              f"{limit // (1024 * 1024)} MB), refused") from None
+                raise Refused(_too_large(limit)) from None
             except ArchiveError as exc:
                 raise Refused(str(exc)) from None
 
         mime = hit.mime if hit.mime not in _VAGUE else None
         return Found(name=name, mime=mime, key=f"warc:{hit.record_id}", url=hit.url, copy=copy), ""
+
+
+def _too_large(limit: int) -> str:
+    return f"too large (more than {limit // (1024 * 1024)} MB, the limit for one file), refused"
 
 
 def _copy_file(path: Path, dest: Path, limit: int) -> tuple[int, str]:
@@ -146,25 +149,15 @@ def _copy_file(path: Path, dest: Path, limit: int) -> tuple[int, str]:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise Refused(f"cannot be read ({exc.strerror or exc})") from None
-    h = hashlib.sha256()
-    n = 0
     with os.fdopen(fd, "rb") as src:
         now = os.fstat(src.fileno())
         if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino) \
                 or not stat.S_ISREG(now.st_mode) or now.st_nlink > 1:
             raise Refused("the file was replaced while being copied, refused")
         try:
-            with open(dest, "xb") as out:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    n += len(chunk)
-                    if n > limit:
-                        raise Refused(f"too large (the limit is {limit // (1024 * 1024)} MB), refused")
-                    h.update(chunk)
-                    out.write(chunk)
-        except BaseException:
-            dest.unlink(missing_ok=True)
-            raise
-    return n, h.hexdigest()
+            return copy_bounded(src, dest, limit)
+        except TooLarge:
+            raise Refused(_too_large(limit)) from None
 
 
 def mime_of(name: str, declared: str | None, head: bytes) -> str:

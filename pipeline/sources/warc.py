@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import IO, Iterator
 from urllib.parse import unquote, urljoin
 
+from . import TooLarge, copy_bounded  # noqa: F401  (TooLarge: raised here, caught by callers)
+
 #: Content types read as pages.
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Content types that say nothing of what the payload is: sniffed.
@@ -257,14 +259,6 @@ def payload_stream(file: str | Path, offset: int, record_id: str):
         raise ArchiveError(f"record {record_id} cannot be read ({type(exc).__name__})") from None
 
 
-class TooLarge(Exception):
-    """A payload over its size bound (``size`` is what was read: more than the bound)."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
 def read_payload(file: str | Path, offset: int, record_id: str, max_bytes: int) -> bytes:
     """A record's payload, at most ``max_bytes`` (TooLarge past it)."""
     with payload_stream(file, offset, record_id) as stream:
@@ -284,20 +278,5 @@ def copy_payload(file: str | Path, offset: int, record_id: str, dest: Path,
                  max_bytes: int) -> tuple[int, str]:
     """Write a record's payload to the new file ``dest``; (size, sha256).  Past
     ``max_bytes`` the copy is removed and TooLarge raised."""
-    h = hashlib.sha256()
-    n = 0
-    try:
-        with payload_stream(file, offset, record_id) as stream, open(dest, "xb") as out:
-            while True:
-                chunk = stream.read(_CHUNK)
-                if not chunk:
-                    break
-                n += len(chunk)
-                if n > max_bytes:
-                    raise TooLarge(n)
-                h.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
-    return n, h.hexdigest()
+    with payload_stream(file, offset, record_id) as stream:
+        return copy_bounded(stream, dest, max_bytes)
