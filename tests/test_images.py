@@ -155,3 +155,24 @@ def test_neither_edition_embeds_a_bomb_or_a_hard_linked_outside_picture(tmp_path
     for name, why in (("bomb", "decompression bomb"), ("hard", "hard link"), ("soft", "symbolic link")):
         # the record says why, once: both editions refuse it with the same words
         assert sum(name in w and why in w for w in entry["warnings"]) == 1, warnings
+
+
+def test_a_picture_without_alt_text_is_still_described_in_the_tagged_pdf(tmp_path):
+    """Pages seldom give alt text; a tagged PDF's figure needs words (PDF/UA), and the
+    renderer's complaint must not reach the person as a warning about a staging path."""
+    site = tmp_path / "site"
+    _png(site / "notice_files" / "chart.png", (20, 120, 20))
+    (site / "notice.html").write_text(
+        "<html><head><meta charset='utf-8'><title>某县关于开展工作的通知</title></head><body>"
+        "<div class='article'><h1>某县关于开展工作的通知</h1>"
+        f"<p>　　{TEXT}</p><p style='text-align:center'><img src='./notice_files/chart.png'></p>"
+        f"<p>　　{TEXT}</p></div></body></html>", encoding="utf-8")
+    out = tmp_path / "out"
+    r = govdoc("convert", str(site), "-o", str(out), "-q", "--json", "--formats", "xml,pdf")
+    assert r.returncode == 0, r.stderr
+    entry = json.loads((out / "manifest.json").read_text())["documents"][0]
+    assert not [w for w in entry["warnings"] if "renderer" in w or ".staging" in w], entry["warnings"]
+    with pikepdf.open(out / entry["outputs"]["pdf"]) as pdf:
+        alts = [str(o.get("/Alt")) for o in pdf.objects
+                if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/Figure"]
+    assert alts and all(a.strip() and a != "None" for a in alts), alts

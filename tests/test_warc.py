@@ -238,6 +238,7 @@ def test_bag_validates_with_the_attachments_and_verify_catches_a_flipped_byte(cr
         (bag / "data" / "metadata" / "metadata.csv").read_text(encoding="utf-8"))))
     row = dict(zip(dc[0], next(r for r in dc[1:] if r[0] == f"objects/{a['id']}")))
     assert row["dc.title"] == TITLE_A and row["dc.source"] == f"{crawl['base']}news/a.html"
+    assert row["dc.description"] == f"captured {a['origin']['captured']}"  # the WARC-Date
     values = next(r for r in dc[1:] if r[0] == f"objects/{a['id']}")
     assert PAGE_A["index_number"] in [v for k, v in zip(dc[0], values) if k == "dc.identifier"]
     r = subprocess.run([sys.executable, "-m", "bagit", "--validate", str(bag)],

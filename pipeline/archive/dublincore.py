@@ -20,7 +20,7 @@ and the page's address without reading our XML.  Mapping (ISO 15836):
 | dc.source | the page's URL (WARC-Target-URI, or what the page states) |
 | dc.language | ``zh-CN`` (``en`` for an English edition) |
 | dc.relation | the attachments kept, one per line |
-| dc.coverage | the capture time |
+| dc.description | when the page was captured (``captured …``: not dc.coverage, which is the document's subject in space or time) |
 
 Repeated ``dc.identifier`` columns are how Archivematica takes several values.
 Failed pages have no record folder and no row; a page scraped twice is one row.
@@ -34,7 +34,7 @@ from typing import Any, Iterable, Mapping
 METADATA_CSV = "metadata/metadata.csv"
 HEADER = ("filename", "dc.title", "dc.creator", "dc.subject", "dc.publisher", "dc.date",
           "dc.type", "dc.format", "dc.identifier", "dc.identifier", "dc.source", "dc.language",
-          "dc.relation", "dc.coverage")
+          "dc.relation", "dc.description")
 
 
 def dc_rows(docs: Iterable[Mapping[str, Any]]) -> list[list[str]]:
@@ -62,7 +62,7 @@ def dc_rows(docs: Iterable[Mapping[str, Any]]) -> list[list[str]]:
             origin.get("url") or "",
             d.get("language") or "zh-CN",
             "\n".join(a for a in attachments if a),
-            origin.get("captured") or "",
+            f"captured {origin['captured']}" if origin.get("captured") else "",
         ])
     return rows
 

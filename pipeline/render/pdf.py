@@ -141,7 +141,8 @@ def render_pdf(doc: etree._Element, xml_bytes: bytes, out: Path, *,
         raise RenderError(f"PDF layout failed: {type(e).__name__}: {e}") from e
     finally:
         _WP_LOGGER.removeHandler(collect)
-    warnings += [f"renderer: {line}" for line in collect.lines]
+    # the record's files by their names in the record, not by the staging folder's path
+    warnings += [f"renderer: {line.replace(base_url, '') if base_url else line}" for line in collect.lines]
     if fetcher.refused:
         warnings.append(f"{len(fetcher.refused)} resource(s) outside the page folder refused")
 

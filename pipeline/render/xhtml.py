@@ -167,6 +167,9 @@ def _figures(root: etree._Element, resource_dir: Path | None) -> list[str]:
             _placeholder(img)
             continue
         img.set("style", f"width: {pt(w)}; height: {pt(h)}; margin-top: {pt((box - h) / 2)}")
+        if not (img.get("alt") or "").strip():  # a tagged PDF's figure needs words (PDF/UA)
+            cap = img.getparent().find(f"{H}p[@class='caption']")
+            img.set("alt", " ".join("".join(cap.itertext()).split()) if cap is not None else "图片")
         for a in ("class", "data-local", "data-src"):
             img.attrib.pop(a, None)
         # the picture's box is a whole number of lines: the text below stays on the grid
