@@ -175,6 +175,22 @@ def test_a_damaged_record_is_converted_again_by_a_plain_rerun(batch):
     assert_records_true(out)
 
 
+def test_a_flipped_byte_of_the_same_size_is_converted_again_by_a_plain_rerun(batch):
+    """A record whose file was changed in place (same size) does not match its
+    checksums: the re-run must not call it unchanged."""
+    src, out = batch
+    doc = _manifest(out)["documents"][1]
+    xml = out / doc["outputs"]["xml"]
+    data = bytearray(xml.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    xml.write_bytes(bytes(data))
+    assert govdoc("verify", str(out)).returncode == 1
+    r = _convert(src, out)
+    assert r.returncode == 0 and json.loads(r.stdout)["converted"] == 1, r.stderr
+    assert_records_true(out)
+    assert govdoc("verify", str(out)).returncode == 0
+
+
 def test_a_record_folder_deleted_by_hand_is_listed_failed_then_converted_again(batch):
     src, out = batch
     doc = _manifest(out)["documents"][0]

@@ -148,6 +148,20 @@ def sizes_match(folder: Path, rec: dict[str, Any]) -> bool:
     return True
 
 
+def untouched(folder: Path, rec: dict[str, Any]) -> bool:
+    """Sizes match and no listed file was written after ``record.json`` (stat only).
+    ``record.json`` is written after every other file of the record, so an edit
+    since — a flipped byte by any ordinary write, a file replaced — shows as a newer
+    mtime; a file whose mtime was set back is found by ``govdoc verify``."""
+    if not sizes_match(folder, rec):
+        return False
+    try:
+        written = os.lstat(folder / RECORD_NAME).st_mtime_ns
+        return all(os.lstat(folder / f["name"]).st_mtime_ns <= written for f in rec["files"].values())
+    except OSError:
+        return False
+
+
 def whole(folder: Path, rec: dict[str, Any]) -> bool:
     """Every file record.json lists is there with its sha256 (reads every byte)."""
     if not sizes_match(folder, rec):
