@@ -64,6 +64,23 @@ def test_workers_are_replaced_after_n_tasks():
     assert len({o.value for o in out.values()}) == 3
 
 
+def test_a_worker_has_its_next_task_while_the_caller_handles_an_outcome(tmp_path):
+    """The batch publishes each record (fsyncs, the ledger) between two outcomes: the
+    worker that finished must not sit idle meanwhile.  The second task runs while the
+    caller still holds the first outcome (the generator is not resumed)."""
+    first, second = tmp_path / "1", tmp_path / "2"
+    pool = run_pool(tasks.dispatch, [("touch", str(first)), ("touch", str(second))], jobs=1)
+    try:
+        assert next(pool).value == str(first)
+        deadline = time.monotonic() + 60  # a guard against waiting forever, not a speed bound
+        while not second.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert second.exists(), "the worker got its next task only after the caller came back"
+        assert next(pool).value == str(second)
+    finally:
+        pool.close()
+
+
 def test_a_worker_ends_when_the_process_that_started_it_is_killed(tmp_path):
     """kill -9 of the pool's process alone: its busy worker does not go on running."""
     import os

@@ -20,6 +20,10 @@ What a worker writes on its standard error (C libraries' messages, such as GLib'
 the person's terminal: its last lines tell a worker that ran out of memory from
 one that crashed, and ``log_path`` keeps them after the pool ends.
 
+A worker that returns a result is handed its next task before the caller sees the
+outcome: the batch publishes each record (fsyncs, a ledger row) between two outcomes,
+and a worker kept waiting for that would sit idle for as long.
+
 A worker is replaced by a fresh one after ``tasks_per_worker`` tasks, so memory a
 long batch leaks in C libraries (fonts, layout caches) stays bounded.
 """
@@ -243,7 +247,9 @@ def run_pool(func: Callable[..., Any], tasks: Iterable[tuple], *, jobs: int,
                     s.done += 1
                     if tasks_per_worker and s.done >= tasks_per_worker and pending:
                         s.retire()
-                        slots[i] = slot()
+                        slots[i] = s = slot()
+                    if pending:  # the worker goes on while the caller settles the outcome
+                        s.start(*pending.pop())
                     yield out
                 elif timeout and now - s.started >= timeout:
                     task = s.task

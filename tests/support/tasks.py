@@ -29,7 +29,13 @@ def allocate(mb):
 def dispatch(kind, arg):
     return {"echo": echo, "sleep": lambda a: sleep_then(a, 30), "crash": crash,
             "raise": raise_error, "allocate": allocate, "pid": pid,
-            "glib_allocate": glib_allocate, "print_then_crash": print_then_crash}[kind](arg)
+            "glib_allocate": glib_allocate, "print_then_crash": print_then_crash,
+            "touch": touch}[kind](arg)
+
+
+def touch(path):
+    open(path, "x").close()
+    return path
 
 
 def pid(_):
