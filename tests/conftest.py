@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.shared import CORPUS, SHARED, TOOLS  # noqa: F401  (one way to ../shared)
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = (ROOT / ".." / "shared").resolve()
-CORPUS = SHARED / "corpus"
-TOOLS = SHARED / "tools"
 SAMPLES = ROOT / "samples"
 
 

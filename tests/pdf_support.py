@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 import tempfile
 from pathlib import Path
 
@@ -13,9 +12,8 @@ import pytest
 from pipeline.canonical import serialize
 from tests.support.gold_xml import gold_document
 
-# ../shared beside the repository (GOVDOC_SHARED overrides)
-SHARED = Path(os.environ.get("GOVDOC_SHARED") or (Path(__file__).resolve().parents[1] / ".." / "shared")).resolve()
-CORPUS = SHARED / "corpus"
+from tests.support.shared import CORPUS, SHARED  # noqa: E402  (one way to ../shared)
+
 CHECKER = SHARED / "tools" / "check_pdf.py"
 
 

@@ -13,10 +13,9 @@ from lxml import etree
 
 from pipeline.render.docx import render_docx
 
+from tests.support.shared import CORPUS, SHARED, TOOLS  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = (ROOT / ".." / "shared").resolve()
-CORPUS = SHARED / "corpus"
-TOOLS = SHARED / "tools"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PT_PER_MM = 72 / 25.4
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from pipeline.canonical import serialize
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
-CORPUS = SHARED / "corpus"
+from tests.support.shared import CORPUS, REPO, SHARED  # noqa: F401
+
 PAGES = REPO / "tests" / "pages"
 
 
