@@ -124,21 +124,36 @@ def generate_batch(pages: Path, dest: Path, n: int) -> Path:
 
 
 def convert_watched(inputs: Path, out: Path, checkpoint: int, *args: str) -> dict:
+    """``govdoc convert`` of ``inputs`` watched from /proc: its workers' peak RSS (at
+    ``checkpoint`` pages and at the end) and its own process's."""
     t = time.perf_counter()
     proc = subprocess.Popen([GOVDOC, "convert", str(inputs), "-o", str(out), "--json", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watch = Watch(proc, checkpoint)
+    parent = {"peak": 0.0}
+    stop = threading.Event()
+
+    def sample_parent() -> None:
+        while not stop.is_set():
+            parent["peak"] = max(parent["peak"], _status_mb(proc.pid, "VmHWM"))
+            stop.wait(0.25)
+
+    sampler = threading.Thread(target=sample_parent, daemon=True)
+    sampler.start()
     stdout: list[str] = []
     reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
     reader.start()
     watch.run()
     reader.join()
+    stop.set()
+    sampler.join()
     wall = time.perf_counter() - t
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"govdoc convert failed: {''.join(watch.stderr)[-2000:]}")
     summary = json.loads("".join(stdout))
     return {"wall_s": round(wall, 2), "summary": summary, "peak_mb": round(watch.peak_mb, 1),
             "at_checkpoint_mb": watch.at_checkpoint, "curve": watch.curve,
+            "parent_peak_mb": round(parent["peak"], 1),
             "processes": len(watch.workers),
             "progress_lines": sum(" pages (" in l for l in watch.stderr)}
 

@@ -22,17 +22,14 @@ import argparse
 import io
 import json
 import shutil
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from scale import GOVDOC, Watch, _status_mb, generate_batch  # noqa: E402
+from scale import convert_watched, generate_batch  # noqa: E402
 
 BASE = "http://portal.bench.invalid/"
 
@@ -77,37 +74,12 @@ def write_warc(pages: Path, warc: Path) -> int:
 
 def convert(inputs: Path, out: Path, checkpoint: int, formats: str) -> dict:
     """``govdoc convert --jobs 2``, its workers and its own process watched."""
-    t = time.perf_counter()
-    proc = subprocess.Popen([GOVDOC, "convert", str(inputs), "-o", str(out), "--json",
-                             "--jobs", "2", "--formats", formats],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    watch = Watch(proc, checkpoint)
-    parent = {"peak": 0.0}
-    stop = threading.Event()
-
-    def sample_parent() -> None:
-        while not stop.is_set():
-            parent["peak"] = max(parent["peak"], _status_mb(proc.pid, "VmHWM"))
-            stop.wait(0.25)
-
-    sampler = threading.Thread(target=sample_parent, daemon=True)
-    sampler.start()
-    stdout: list[str] = []
-    reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
-    reader.start()
-    watch.run()
-    reader.join()
-    stop.set()
-    sampler.join()
-    wall = time.perf_counter() - t
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"govdoc convert failed: {''.join(watch.stderr)[-2000:]}")
-    summary = json.loads("".join(stdout))
-    return {"wall_s": round(wall, 2), "inputs": summary["inputs"], "failed": summary["failed"],
+    w = convert_watched(inputs, out, checkpoint, "--jobs", "2", "--formats", formats)
+    summary = w["summary"]
+    return {"wall_s": w["wall_s"], "inputs": summary["inputs"], "failed": summary["failed"],
             "converted": summary["converted"], "duplicates": summary["duplicates"],
-            "peak_worker_rss_mb": {str(checkpoint): watch.at_checkpoint,
-                                   "end": round(watch.peak_mb, 1)},
-            "parent_peak_rss_mb": round(parent["peak"], 1),
+            "peak_worker_rss_mb": {str(checkpoint): w["at_checkpoint_mb"], "end": w["peak_mb"]},
+            "parent_peak_rss_mb": w["parent_peak_mb"],
             "archives": summary.get("archives", [])}
 
 
