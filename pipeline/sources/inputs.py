@@ -90,21 +90,14 @@ def displayable(name: str) -> str:
         return raw.decode("utf-8", "backslashreplace")
 
 
+_KINDS = ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a folder"),
+          (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
 def file_kind(mode: int) -> str:
     """What a file is, in words, for a one-line refusal."""
-    if stat.S_ISREG(mode):
-        return "a regular file"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    return "an unknown kind of file"
+    return next((word for test, word in _KINDS if test(mode)), "an unknown kind of file")
 
 
 def _link_leaves_folder(path: Path) -> Path | None:
