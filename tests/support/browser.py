@@ -11,6 +11,7 @@ read through DevTools, which a page's CSP does not govern.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -148,13 +149,7 @@ class Browser:
     def open(self, page: Path, *, screenshot: bool = False) -> Load:
         """Open ``page`` (a local file) in a new tab and time it; the tab is closed after."""
         pipe, timeout = self._pipe, self.timeout
-        target = pipe.send("Target.createTarget", {"url": "about:blank"}, timeout=timeout)
-        session = pipe.send("Target.attachToTarget",
-                            {"targetId": target["targetId"], "flatten": True})["sessionId"]
-        pipe.events.clear()
-        try:
-            pipe.send("Page.enable", session=session)
-            pipe.send("Network.enable", session=session)
+        with self._tab() as session:
             pipe.send("Emulation.setDeviceMetricsOverride",
                       {"width": self.width, "height": self.height, "deviceScaleFactor": 1,
                        "mobile": False}, session=session)
@@ -171,8 +166,6 @@ class Browser:
             requests = [e["params"]["request"]["url"] for e in pipe.events
                         if e.get("method") == "Network.requestWillBeSent"
                         and e.get("sessionId") == session]
-        finally:
-            pipe.send("Target.closeTarget", {"targetId": target["targetId"]})
         return Load(load_ms=round(facts["load"], 1), shown_ms=round(shown_ms, 1),
                     rows=facts["rows"], title=facts["title"],
                     screenshot=base64.b64decode(shot["data"]) if screenshot else None,
@@ -189,13 +182,7 @@ class Browser:
         would navigate away before the text is read.
         """
         pipe = self._pipe
-        target = pipe.send("Target.createTarget", {"url": "about:blank"}, timeout=self.timeout)
-        session = pipe.send("Target.attachToTarget",
-                            {"targetId": target["targetId"], "flatten": True})["sessionId"]
-        pipe.events.clear()
-        try:
-            pipe.send("Page.enable", session=session)
-            pipe.send("Network.enable", session=session)
+        with self._tab() as session:
             pipe.send("Network.setBlockedURLs", {"urls": ["*"]}, session=session)
             pipe.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
             frame = pipe.send("Page.getFrameTree", session=session)["frameTree"]["frame"]["id"]
@@ -206,9 +193,22 @@ class Browser:
                 session=session, timeout=self.timeout)["result"].get("value")
             self.blocked = [e["params"]["request"]["url"] for e in pipe.events
                             if e.get("method") == "Network.requestWillBeSent"]
+        return value
+
+    @contextlib.contextmanager
+    def _tab(self):
+        """A new tab's session, pages and network events on; the tab closed after."""
+        pipe = self._pipe
+        target = pipe.send("Target.createTarget", {"url": "about:blank"}, timeout=self.timeout)
+        session = pipe.send("Target.attachToTarget",
+                            {"targetId": target["targetId"], "flatten": True})["sessionId"]
+        pipe.events.clear()
+        try:
+            pipe.send("Page.enable", session=session)
+            pipe.send("Network.enable", session=session)
+            yield session
         finally:
             pipe.send("Target.closeTarget", {"targetId": target["targetId"]})
-        return value
 
 
 #: A refresh would navigate away before the text is read.
