@@ -102,7 +102,9 @@ def _find(pages, text, exact=False):
 
 def _face(chars) -> str:
     tool = shared_tool("check_pdf")
-    faces = {tool.face(c["program"]) if tool else c["program"] for c in chars if c["text"].strip()}
+    if tool is None:  # the reviewers' checker names a program's role (hei, kai, …)
+        pytest.skip("../shared/tools/check_pdf.py not found")
+    faces = {tool.face(c["program"]) for c in chars if c["text"].strip()}
     assert len(faces) == 1, faces
     return faces.pop()
 
